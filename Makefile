@@ -1,0 +1,46 @@
+# The two set-up commands are `make run` (demo) and `make test` (whole suite); both install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint format messages vendor bench-recompute clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The demo: SQLite beside manage.py, Celery tasks run eagerly, demo data loaded once.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The whole suite, on PostgreSQL at 127.0.0.1:5432 (CI=true makes an unreachable one an error).
+test: install
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Refresh the Vietnamese/English message catalogues after changing user-facing strings.
+messages: install
+	$(BIN)/python manage.py makemessages -l en -l vi --ignore=.venv --ignore=static/vendor
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Copy plotly.min.js from the installed wheel so the figure JSON and the JS library always match.
+vendor: install
+	cp $$($(BIN)/python -c "import plotly, pathlib; print(pathlib.Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js')") static/vendor/plotly/plotly.min.js
+
+clean:
+	rm -rf $(VENV) db.sqlite3 test.sqlite3 staticfiles .test-media .pytest_cache

@@ -1,0 +1,123 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Adjustment,
+    Assessment,
+    AssessmentResult,
+    ComponentResult,
+    CriterionScore,
+    Deduction,
+    DeductionReason,
+    Period,
+    StateChange,
+)
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ["year", "name", "status", "self_assessment_deadline", "appraisal_deadline"]
+
+
+class StateChangeInline(admin.TabularInline):
+    model = StateChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_state", "to_state", "by", "at", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(SimpleHistoryAdmin):
+    list_display = ["unit", "period", "framework", "state"]
+    list_filter = ["period", "state", "unit__kind"]
+    search_fields = ["unit__name", "unit__code"]
+    # The state moves only through scoring.services.assessment_transition.
+    readonly_fields = ["state", "version"]
+    inlines = [StateChangeInline]
+
+
+class DeductionInline(admin.TabularInline):
+    model = Deduction
+    extra = 0
+    readonly_fields = ["points", "reason", "note", "created_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CriterionScore)
+class CriterionScoreAdmin(SimpleHistoryAdmin):
+    """Read-only here: scores change through the scoring sheet so that bounds, the workflow and the
+    recompute are respected."""
+
+    list_display = ["assessment", "criterion", "self_points", "appraised_points", "points"]
+    list_filter = ["assessment__period", "component"]
+    search_fields = ["assessment__unit__name", "criterion__code"]
+    inlines = [DeductionInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DeductionReason)
+class DeductionReasonAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "is_active"]
+
+
+@admin.register(Deduction)
+class DeductionAdmin(SimpleHistoryAdmin):
+    list_display = ["score", "points", "reason", "created_by", "created_at"]
+    list_filter = ["reason", "score__assessment__period"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(SimpleHistoryAdmin):
+    list_display = ["assessment", "kind", "points", "reason"]
+
+
+@admin.register(StateChange)
+class StateChangeAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "from_state", "to_state", "by", "at"]
+    list_filter = ["to_state"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Computed by the recompute service; never edited by hand."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AssessmentResult)
+class AssessmentResultAdmin(_ReadOnly):
+    list_display = ["assessment", "group", "total_points", "percent", "rank", "rank_change", "band"]
+    list_filter = ["period", "group"]
+
+
+@admin.register(ComponentResult)
+class ComponentResultAdmin(_ReadOnly):
+    list_display = ["assessment", "component", "points", "max_points", "percent"]

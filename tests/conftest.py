@@ -1,0 +1,67 @@
+import pytest
+
+from units.models import UnitKind
+
+from .factories import (
+    PeriodFactory,
+    RankingGroupFactory,
+    UnitFactory,
+    make_assessment,
+    make_user,
+    small_framework,
+)
+
+
+@pytest.fixture
+def period(db):
+    return PeriodFactory(year=2024)
+
+
+@pytest.fixture
+def framework(db):
+    return small_framework()
+
+
+@pytest.fixture
+def group(db):
+    return RankingGroupFactory(code="khoi-so", name="Khối sở", unit_kind=UnitKind.DEPARTMENT)
+
+
+@pytest.fixture
+def unit(db):
+    return UnitFactory(code="so-tu-phap", name="Sở Tư pháp")
+
+
+@pytest.fixture
+def other_unit(db):
+    return UnitFactory(code="so-y-te", name="Sở Y tế")
+
+
+@pytest.fixture
+def assessment(unit, period, framework, group):
+    return make_assessment(unit, period, framework, group)
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("interior_staff", username="canbo")
+
+
+@pytest.fixture
+def leader(db):
+    return make_user("leadership", username="lanhdao")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("admin", username="quantri", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def unit_head(unit):
+    return make_user("unit_head", unit=unit, username="thutruong")
+
+
+@pytest.fixture
+def other_unit_head(other_unit):
+    return make_user("unit_head", unit=other_unit, username="thutruong2")

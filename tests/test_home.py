@@ -1,0 +1,54 @@
+import pytest
+from django.urls import reverse
+
+from scoring.services import results_recompute
+
+from .factories import make_assessment
+
+
+@pytest.fixture
+def with_results(assessment, period):
+    results_recompute(period=period)
+    return assessment
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_the_login_page_speaks_vietnamese(client):
+    response = client.get(reverse("login"))
+    assert "Đăng nhập" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("staff", "Chấm điểm và thẩm định"),
+        ("admin_user", "Bộ chỉ số và đơn vị"),
+        ("leader", "Kết quả và xếp hạng"),
+    ],
+)
+def test_each_role_sees_where_to_go(request, client, with_results, who, expected):
+    client.force_login(request.getfixturevalue(who))
+    page = client.get(reverse("home")).content.decode()
+    assert expected in page
+    assert "Kỳ đánh giá hiện tại: Chỉ số CCHC năm 2024" in page
+
+
+def test_a_unit_head_sees_only_their_own_unit(
+    client, with_results, unit_head, other_unit, period, framework, group
+):
+    make_assessment(other_unit, period, framework, group)
+    client.force_login(unit_head)
+    page = client.get(reverse("home")).content.decode()
+    assert "Đơn vị của bạn: Sở Tư pháp" in page
+    assert "Sở Y tế" not in page
+    assert "Chấm điểm và thẩm định" not in page
+
+
+def test_a_user_without_a_role_is_refused(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("khach", password="x"))
+    assert client.get(reverse("home")).status_code == 403

@@ -1,0 +1,66 @@
+from decimal import Decimal as D
+
+from scoring.models import Adjustment, AssessmentResult, ComponentResult
+from scoring.services import deduction_add, results_recompute, score_set
+from scoring.workflow import State
+
+from .factories import UnitFactory, make_assessment
+
+
+def test_results_are_stored_with_totals_percent_components_and_shared_ranks(
+    period, framework, group, staff
+):
+    units = [UnitFactory(code=f"u{i}") for i in range(4)]
+    assessments = [
+        make_assessment(u, period, framework, group, state=State.SUBMITTED) for u in units
+    ]
+    c11, c12, c21 = (framework.criteria.get(code=c) for c in ("1.1", "1.2", "2.1"))
+    # u0: 4 + 2 + 4 = 10; u1 and u2: 9 (tie); u3: 1.2 deducted beyond its maximum → 4 + 0 + 2.
+    for a in assessments:
+        score_set(assessment=a, criterion=c11, user=staff, appraised_points=D(4))
+        score_set(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
+        score_set(assessment=a, criterion=c21, user=staff, measured_value=D(100))
+    for a in assessments[1:3]:
+        deduction_add(assessment=a, criterion=c11, points=D(1), user=staff, note="Trễ hạn")
+    deduction_add(assessment=assessments[3], criterion=c12, points=D(3), user=staff, note="Thiếu")
+    score_set(assessment=assessments[3], criterion=c21, user=staff, measured_value=D("96.5"))
+
+    results_recompute(period=period)
+
+    got = {
+        r.assessment.unit.code: (r.total_points, r.percent, r.rank)
+        for r in AssessmentResult.objects.select_related("assessment__unit")
+    }
+    assert got == {
+        "u0": (D("10.00"), D("100.00"), 1),
+        "u1": (D("9.00"), D("90.00"), 2),
+        "u2": (D("9.00"), D("90.00"), 2),
+        "u3": (D("6.00"), D("60.00"), 4),
+    }
+    comp = ComponentResult.objects.get(assessment=assessments[3], component__code="1")
+    assert (comp.points, comp.max_points, comp.percent) == (D("4.00"), D(6), D("66.67"))
+
+
+def test_not_applicable_criteria_leave_the_denominator_and_adjustments_are_capped(
+    period, framework, group, staff, unit
+):
+    framework.max_bonus = D(1)
+    framework.save()
+    a = make_assessment(unit, period, framework, group, state=State.SUBMITTED)
+    c12, c21 = framework.criteria.get(code="1.2"), framework.criteria.get(code="2.1")
+    score_set(assessment=a, criterion=c21, user=staff, not_applicable=True)
+    score_set(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
+    Adjustment.objects.create(assessment=a, kind="bonus", points=D(3), reason="Sáng kiến")
+
+    results_recompute(period=period)
+
+    result = AssessmentResult.objects.get(assessment=a)
+    # 1.1 has no score yet (0 of 4), 1.2 = 2, 2.1 not applicable; bonus capped at 1.
+    assert (result.total_points, result.max_points, result.percent) == (D(3), D(6), D("50.00"))
+
+
+def test_a_unit_with_no_scores_gets_zero_not_an_error(period, framework, group, unit):
+    make_assessment(unit, period, framework, group)
+    results_recompute(period=period)
+    result = AssessmentResult.objects.get()
+    assert (result.total_points, result.percent, result.rank) == (D(0), D(0), 1)
