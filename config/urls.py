@@ -14,6 +14,8 @@ urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("cham-diem/", include("scoring.urls")),
+    path("bao-cao/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 
