@@ -13,6 +13,44 @@ urlpatterns = [
     path("", report_views.home, name="home"),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "doi-mat-khau/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "doi-mat-khau/xong/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done_app.html"
+        ),
+        name="password_change_done",
+    ),
+    path(
+        "quen-mat-khau/",
+        auth_views.PasswordResetView.as_view(template_name="registration/password_reset.html"),
+        name="password_reset",
+    ),
+    path(
+        "quen-mat-khau/da-gui/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_sent.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "dat-lai-mat-khau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_reset_new.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "dat-lai-mat-khau/xong/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_finished.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cham-diem/", include("scoring.urls")),
     path("bao-cao/", include("reports.urls")),

@@ -28,6 +28,7 @@ class Action(StrEnum):
     MANAGE_SURVEYS = "manage_surveys"
     RECOMPUTE = "recompute"
     MANAGE_USERS = "manage_users"
+    USE_ADMIN = "use_admin"
 
 
 _ALL = {Role.ADMIN, Role.INTERIOR_STAFF, Role.LEADERSHIP, Role.UNIT_HEAD}
@@ -48,6 +49,9 @@ RULES: dict[Action, set[Role]] = {
     Action.MANAGE_SURVEYS: _STAFF,
     Action.RECOMPUTE: _STAFF,
     Action.MANAGE_USERS: {Role.ADMIN},
+    # The Django admin: staff maintain data there, leadership browses it read-only (their groups
+    # hold only view permissions); unit heads never enter it, whatever their is_staff flag says.
+    Action.USE_ADMIN: {Role.ADMIN, Role.INTERIOR_STAFF, Role.LEADERSHIP},
 }
 
 

@@ -12,10 +12,13 @@ def ensure_role_groups(**kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
 
     groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
-    staff_perms = Permission.objects.filter(content_type__app_label__in=STAFF_APPS)
+    # Linking users to units is part of managing users and roles: admins only.
+    staff_perms = Permission.objects.filter(content_type__app_label__in=STAFF_APPS).exclude(
+        content_type__model="unithead"
+    )
     view_perms = staff_perms.filter(codename__startswith="view_")
     groups[Role.INTERIOR_STAFF].permissions.set(staff_perms)
     groups[Role.LEADERSHIP].permissions.set(view_perms)
     groups[Role.ADMIN].permissions.set(
-        staff_perms | Permission.objects.filter(content_type__app_label="auth")
+        Permission.objects.filter(content_type__app_label__in=(*STAFF_APPS, "auth"))
     )

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import GroupMembership, RankingGroup, Unit, UnitHead
 
@@ -36,3 +39,33 @@ class UnitHeadAdmin(admin.ModelAdmin):
     list_display = ["user", "unit"]
     search_fields = ["user__username", "unit__name"]
     autocomplete_fields = ["unit"]
+
+
+User = get_user_model()
+
+
+class UnitHeadInline(admin.StackedInline):
+    """A unit head's unit, edited on the user's page beside the role groups."""
+
+    model = UnitHead
+    can_delete = True
+    extra = 0
+    max_num = 1
+    autocomplete_fields = ["unit"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class RoleAwareUserAdmin(UserAdmin):
+    inlines = [UnitHeadInline]
+    list_display = ["username", "get_full_name", "email", "role_names", "is_active"]
+    list_filter = ["groups", "is_active"]
+
+    @admin.display(description=_("vai trò"))
+    def role_names(self, obj) -> str:
+        return ", ".join(g.name for g in obj.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
