@@ -224,13 +224,13 @@ def _load_users() -> dict:
     User = get_user_model()
     users = {}
     for username, full_name, role, password, unit_code in data.USERS:
-        last, _sep, first = full_name.rpartition(" ")
+        # Vietnamese names read family name first: the whole name goes in first_name so that
+        # get_full_name() gives "Nguyễn Thị Lan", not "Lan Nguyễn Thị".
         user = User.objects.create_user(
             username=username,
             password=password,
-            first_name=first,
-            last_name=last,
-            is_staff=role in ("admin", "interior_staff"),
+            first_name=full_name,
+            is_staff=role in ("admin", "interior_staff", "leadership"),
             is_superuser=role == "admin",
         )
         user.groups.add(Group.objects.get(name=role))

@@ -52,3 +52,17 @@ def test_a_unit_head_sees_only_their_own_unit(
 def test_a_user_without_a_role_is_refused(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("khach", password="x"))
     assert client.get(reverse("home")).status_code == 403
+
+
+def test_the_interface_is_vietnamese_even_for_an_english_browser(client, staff, with_results):
+    client.force_login(staff)
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in page
+    assert "0,00" in page  # the result of the fixture's empty assessment, Vietnamese style
+
+
+def test_english_is_available_when_chosen(client, staff, with_results):
+    client.force_login(staff)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("home")).content.decode()
+    assert '<html lang="en">' in page
