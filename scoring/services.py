@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, TransitionNotAllowed
@@ -15,19 +14,13 @@ from core.roles import Role, roles_of
 from indicators.computation import (
     ZERO,
     CriterionRule,
-    competition_ranks,
     criterion_points,
-    percent,
-    quantize,
 )
 from indicators.models import Criterion, Framework
-from units.models import GroupMembership, Unit
+from units.models import Unit
 
 from .models import (
-    Adjustment,
     Assessment,
-    AssessmentResult,
-    ComponentResult,
     CriterionScore,
     Deduction,
     DeductionReason,
@@ -37,10 +30,28 @@ from .models import (
 from .workflow import APPRAISAL_EDITABLE, SELF_EDITABLE, State, may_transition
 
 
-def _queue_recompute(period_id: int) -> None:
-    from .tasks import recompute_period
+def _queue_recompute(period_id: int, unit_ids: Iterable[int] | None = None) -> None:
+    """Ask for a recompute of the period once the current transaction commits.
 
-    transaction.on_commit(lambda: recompute_period.delay(period_id))
+    At most one callback per period and transaction: later calls add their units to the callback
+    already registered (a rolled-back savepoint drops its callbacks, so the live list is the truth).
+    Across transactions, scoring.recompute.recompute_request merges requests into the period's
+    queued run. `unit_ids` limits the work to those units' assessments (and their groups' ranks).
+    """
+    from .recompute import merge_unit_ids, recompute_request
+
+    conn = transaction.get_connection()
+    for _sids, func, _robust in getattr(conn, "run_on_commit", []) if conn.in_atomic_block else []:
+        if getattr(func, "recompute_period_id", None) == period_id:
+            func.unit_ids = merge_unit_ids(func.unit_ids, unit_ids)
+            return
+
+    def callback() -> None:
+        recompute_request(period_id=period_id, unit_ids=callback.unit_ids)
+
+    callback.recompute_period_id = period_id
+    callback.unit_ids = None if unit_ids is None else sorted(set(unit_ids))
+    transaction.on_commit(callback, robust=True)
 
 
 def assessment_create(
@@ -75,6 +86,12 @@ def assessment_transition(
             _("Không thể chuyển bản đánh giá từ “%(from)s” sang “%(to)s”.")
             % {"from": current.label, "to": target.label}
         )
+    if (current, target) == (State.SELF_ASSESSED, State.SUBMITTED):
+        from .sheet_services import ready_to_submit_errors  # the sheet's rule (issue 4)
+
+        errors = ready_to_submit_errors(assessment)
+        if errors:
+            raise DomainError(errors)
     StateChange.objects.create(
         assessment=assessment, from_state=current, to_state=target, by=user, reason=reason
     )
@@ -230,115 +247,9 @@ def deduction_add(
 
 
 def results_recompute(*, period: Period, unit_ids: list[int] | None = None) -> int:
-    """Recompute and store every assessment's results of a period, in one transaction.
+    """Recompute and store the results of a period (or of `unit_ids`' assessments, with their
+    groups' ranks), set-based in the database and in one transaction; see scoring.recompute.
+    Returns the number of assessments recomputed."""
+    from .recompute import recompute_results
 
-    Totals come from the stored criterion points (one aggregate query); the applicable maximum is the
-    framework's leaf maxima less the criteria marked not applicable; ranks are competition ranks by
-    percent within each group. Returns the number of assessments written.
-    """
-    now = timezone.now()
-    assessments = list(
-        Assessment.objects.filter(period=period)
-        .select_related("framework")
-        .only("id", "unit_id", "framework_id", "framework__max_bonus", "framework__max_penalty")
-    )
-    if not assessments:
-        return 0
-    framework_ids = {a.framework_id for a in assessments}
-    component_max: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
-    for row in (
-        Criterion.objects.filter(framework_id__in=framework_ids, is_leaf=True)
-        .values("framework_id", "component_id")
-        .annotate(total=Sum("max_points"))
-    ):
-        component_max[(row["framework_id"], row["component_id"])] = row["total"]
-    components_of: dict[int, list[int]] = defaultdict(list)
-    for fw, comp in component_max:
-        components_of[fw].append(comp)
-
-    sums = defaultdict(lambda: [ZERO, ZERO])  # (assessment, component) → [points, NA maxima]
-    for row in (
-        CriterionScore.objects.filter(assessment__period=period)
-        .values("assessment_id", "component_id", "not_applicable")
-        .annotate(points=Sum("points"), maxima=Sum("max_points"))
-    ):
-        key = (row["assessment_id"], row["component_id"])
-        if row["not_applicable"]:
-            sums[key][1] += row["maxima"]
-        else:
-            sums[key][0] += row["points"]
-    adjustments = defaultdict(lambda: {"bonus": ZERO, "penalty": ZERO})
-    for row in (
-        Adjustment.objects.filter(assessment__period=period)
-        .values("assessment_id", "kind")
-        .annotate(total=Sum("points"))
-    ):
-        adjustments[row["assessment_id"]][row["kind"]] = row["total"]
-    group_of = dict(
-        GroupMembership.objects.filter(year=period.year).values_list("unit_id", "group_id")
-    )
-    bands = {}
-    from indicators.models import RatingBand
-
-    for band in RatingBand.objects.filter(framework_id__in=framework_ids).order_by("-min_percent"):
-        bands.setdefault(band.framework_id, []).append(band)
-
-    results, component_results = [], []
-    for a in assessments:
-        total, applicable = ZERO, ZERO
-        for comp in components_of[a.framework_id]:
-            points, na_max = sums[(a.pk, comp)]
-            comp_max = component_max[(a.framework_id, comp)] - na_max
-            total += points
-            applicable += comp_max
-            component_results.append(
-                ComponentResult(
-                    assessment_id=a.pk,
-                    component_id=comp,
-                    points=quantize(points),
-                    max_points=comp_max,
-                    percent=percent(points, comp_max),
-                )
-            )
-        adj = adjustments[a.pk]
-        total += min(adj["bonus"], a.framework.max_bonus) - min(
-            adj["penalty"], a.framework.max_penalty
-        )
-        total = max(total, ZERO)
-        pct = min(percent(total, applicable), Decimal("100"))
-        band = next((b.label for b in bands.get(a.framework_id, []) if pct >= b.min_percent), "")
-        results.append(
-            AssessmentResult(
-                assessment_id=a.pk,
-                period=period,
-                group_id=group_of.get(a.unit_id),
-                total_points=quantize(total),
-                max_points=applicable,
-                percent=pct,
-                band=band,
-                computed_at=now,
-            )
-        )
-    by_group = defaultdict(list)
-    for r in results:
-        by_group[r.group_id].append(r)
-    for group_id, members in by_group.items():
-        if group_id is None:
-            continue
-        for r, rank in zip(members, competition_ranks([m.percent for m in members]), strict=True):
-            r.rank = rank
-    previous = dict(
-        AssessmentResult.objects.filter(period__year=period.year - 1).values_list(
-            "assessment__unit_id", "rank"
-        )
-    )
-    unit_of = {a.pk: a.unit_id for a in assessments}
-    for r in results:
-        before = previous.get(unit_of[r.assessment_id])
-        r.rank_change = before - r.rank if before is not None and r.rank is not None else None
-    with transaction.atomic():
-        AssessmentResult.objects.filter(period=period).delete()
-        ComponentResult.objects.filter(assessment__period=period).delete()
-        AssessmentResult.objects.bulk_create(results, batch_size=2000)
-        ComponentResult.objects.bulk_create(component_results, batch_size=5000)
-    return len(results)
+    return recompute_results(period=period, unit_ids=unit_ids)
