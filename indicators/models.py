@@ -150,3 +150,26 @@ class Criterion(TimeStampedModel):
     @property
     def is_component(self) -> bool:
         return self.parent_id is None
+
+    def clean(self) -> None:
+        """Form-level guard (admin, imports): a child never pushes its siblings past the parent."""
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id is None or self.max_points is None:
+            return
+        if self.parent.framework_id != self.framework_id:
+            raise ValidationError({"parent": _("Tiêu chí cha phải thuộc cùng bộ chỉ số.")})
+        siblings = self.parent.children.exclude(pk=self.pk).aggregate(
+            total=models.Sum("max_points")
+        )
+        total = (siblings["total"] or Decimal("0")) + self.max_points
+        if total > self.parent.max_points:
+            raise ValidationError(
+                {
+                    "max_points": _(
+                        "Tổng điểm tối đa các tiêu chí con của %(code)s sẽ là %(sum)s, vượt quá "
+                        "%(max)s."
+                    )
+                    % {"code": self.parent.code, "sum": total, "max": self.parent.max_points}
+                }
+            )

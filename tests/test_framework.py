@@ -70,3 +70,36 @@ def test_copy_forward_to_a_year_that_already_has_a_framework_is_refused(framewor
     framework_copy_forward(framework=framework, year=2025)
     with pytest.raises(DomainError):
         framework_copy_forward(framework=framework, year=2025)
+
+
+def test_the_admin_form_refuses_a_child_that_overflows_its_parent(framework):
+    from django.core.exceptions import ValidationError
+
+    child = framework.criteria.get(code="1.1")
+    child.max_points = D(5)  # siblings: 1.2 = 2, parent 1 = 6
+    with pytest.raises(ValidationError) as error:
+        child.full_clean()
+    assert "vượt quá" in str(error.value.message_dict["max_points"])
+    child.max_points = D(4)
+    child.full_clean()
+
+
+def test_the_admin_flags_an_unbalanced_tree(client, framework, admin_user):
+    client.force_login(admin_user)
+    child = framework.criteria.get(code="1.2")
+    response = client.post(
+        f"/admin/indicators/criterion/{child.pk}/change/",
+        {
+            "framework": framework.pk,
+            "parent": child.parent_id,
+            "code": "1.2",
+            "name": "Báo cáo",
+            "order": 0,
+            "max_points": "1",
+            "method": "yes_no",
+            "bands": "[]",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "tổng điểm tối đa các tiêu chí con là 5" in response.content.decode()
