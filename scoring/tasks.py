@@ -1,17 +1,34 @@
+"""Celery tasks: thin wrappers around scoring.recompute. Each takes ids and is safe to repeat."""
+
+from __future__ import annotations
+
 from celery import shared_task
 
-from .models import Period
-from .services import results_recompute
+from .recompute import RecomputeBusy, recompute_request, run_job, runs_prune
+
+# Retry a busy period every few seconds for up to ten minutes.
+BUSY_RETRY_SECONDS = 3
+BUSY_MAX_RETRIES = 200
 
 
-@shared_task(ignore_result=True)
-def recompute_period(period_id: int) -> None:
-    period = Period.objects.filter(pk=period_id).first()
-    if period is not None:
-        results_recompute(period=period)
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=BUSY_MAX_RETRIES)
+def recompute_period(self, period_id: int, run_id: int | None = None) -> None:
+    """Run the queued recompute `run_id` of a period (a new full one if no run is given).
+
+    Never two at once on one period: when another worker holds the period, retry shortly; the run
+    stays queued meanwhile, so later edits keep joining it.
+    """
+    try:
+        run_job(period_id=period_id, run_id=run_id)
+    except RecomputeBusy as exc:
+        raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc
 
 
 @shared_task(ignore_result=True)
 def recompute_open_periods() -> None:
-    for period in Period.objects.filter(status=Period.Status.OPEN):
-        results_recompute(period=period)
+    """Nightly: a full recompute of every open period, and old runs pruned."""
+    from .models import Period, RecomputeRun
+
+    for period_id in Period.objects.filter(status=Period.Status.OPEN).values_list("pk", flat=True):
+        recompute_request(period_id=period_id, unit_ids=None, trigger=RecomputeRun.Trigger.NIGHTLY)
+    runs_prune()

@@ -1,0 +1,590 @@
+"""The recompute engine: stored results of a period computed set-based in the database.
+
+`recompute_results` is the one writer of AssessmentResult and ComponentResult (scoring.services.
+results_recompute delegates here). A handful of SQL statements in one transaction do the work,
+whatever the size of the period:
+
+1. component results: upsert of `sum(points)` per assessment and component from the stored criterion
+   points (already clamped by the score services), with the component's applicable maximum (the
+   framework's leaf maxima less the criteria marked not applicable) and its percent;
+2. assessment results: upsert of the sum of the components plus the capped bonus minus the capped
+   penalty (never below zero), percent of the applicable maximum (two decimals, at most 100), the
+   rating band and the ranking group of the period's year;
+3. ranks: RANK() OVER (PARTITION BY group ORDER BY percent DESC), i.e. competition ranks 1, 2, 2, 4,
+   and the rank change against the previous period. A unit with no result there inherits the best
+   (lowest) previous rank among its predecessors (a merger takes the best rank of what it merged);
+   so the change compares the new unit with the strongest of the units it replaced.
+
+Upserts only touch rows whose values change, so a nightly recompute of an unchanged period writes
+nothing, and readers (READ COMMITTED) see either the old results or the new ones, never a mix.
+With `unit_ids` only those units' assessments are recomputed, and the ranks of their groups (old and
+new) are refreshed: a single score edit costs a few milliseconds.
+
+One recompute per period at a time: a PostgreSQL advisory lock (transaction level in the service,
+session level around a whole Celery job). SQLite, used by the demo, serialises writers itself.
+
+The job side (RecomputeRun rows, coalescing, claiming) is at the bottom of this module; the Celery
+tasks in scoring.tasks are thin wrappers around it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from indicators.models import Criterion, Framework, RatingBand
+from units.models import GroupMembership, Unit
+
+from .models import (
+    Adjustment,
+    Assessment,
+    AssessmentResult,
+    ComponentResult,
+    CriterionScore,
+    Period,
+    RecomputeRun,
+)
+
+logger = logging.getLogger(__name__)
+
+# Advisory lock namespace ("recompute"), the second key is the period id.
+LOCK_NAMESPACE = 7_301
+# Edits arriving within this many seconds of the first one join the same run.
+COALESCE_SECONDS = 2
+# A queued run older than this whose message may have been lost is enqueued again.
+STALE_QUEUED = timedelta(minutes=5)
+# Above this many units a partial recompute is not worth it: recompute the period.
+MAX_PARTIAL_UNITS = 500
+STEPS = 4
+
+Progress = Callable[[int, int, str], None]
+
+
+class RecomputeBusy(Exception):
+    """Another recompute of the same period holds the lock; try again shortly."""
+
+
+@dataclass(frozen=True)
+class RecomputeStats:
+    assessments: int
+    components_changed: int
+    results_changed: int
+    ranks_changed: int
+    duration_ms: int
+
+
+def _t(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _sql_functions() -> dict[str, str]:
+    pg = connection.vendor == "postgresql"
+    return {
+        "greatest": "GREATEST" if pg else "MAX",
+        "least": "LEAST" if pg else "MIN",
+        # SQLite computes in binary floating point: nudge exact halves up, as ROUND_HALF_UP does.
+        "eps": "" if pg else " + 1e-9",
+    }
+
+
+def _unit_filter(alias: str, unit_ids: list[int] | None) -> tuple[str, list]:
+    if unit_ids is None:
+        return "", []
+    placeholders = ", ".join(["%s"] * len(unit_ids)) or "NULL"
+    return f" AND {alias}.unit_id IN ({placeholders})", list(unit_ids)
+
+
+def _lock(cursor, period_id: int, *, wait: bool) -> None:
+    if connection.vendor != "postgresql":
+        return
+    if wait:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, period_id])
+        return
+    cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, period_id])
+    if not cursor.fetchone()[0]:
+        raise RecomputeBusy(period_id)
+
+
+def previous_period(period: Period) -> Period | None:
+    return Period.objects.filter(year__lt=period.year).order_by("-year").first()
+
+
+def next_period(period: Period) -> Period | None:
+    return Period.objects.filter(year__gt=period.year).order_by("year").first()
+
+
+def compute(
+    *,
+    period: Period,
+    unit_ids: Iterable[int] | None = None,
+    wait: bool = True,
+    progress: Progress | None = None,
+) -> RecomputeStats:
+    """Recompute the stored results of `period` (or of `unit_ids`' assessments and their groups'
+    ranks) in one transaction. Raises RecomputeBusy when `wait` is false and the period is locked."""
+    started = time.perf_counter()
+    units = None if unit_ids is None else sorted({int(u) for u in unit_ids})
+    report = progress or (lambda step, total, label: None)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    fn = _sql_functions()
+    a_t, s_t, c_t = _t(Assessment), _t(CriterionScore), _t(Criterion)
+    cr_t, r_t, adj_t = _t(ComponentResult), _t(AssessmentResult), _t(Adjustment)
+    f_t, b_t, gm_t = _t(Framework), _t(RatingBand), _t(GroupMembership)
+    ufilter, uparams = _unit_filter("a", units)
+    scope = f"SELECT a.id FROM {a_t} a WHERE a.period_id = %s{ufilter}"
+    scope_params = [period.pk, *uparams]
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor, period.pk, wait=wait)
+        if connection.vendor == "postgresql":
+            # The per-(assessment, component) aggregate of a national period stays in memory.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        groups_before: set[int | None] = set()
+        if units is not None:
+            cursor.execute(
+                f"SELECT DISTINCT group_id FROM {r_t} WHERE assessment_id IN ({scope})",
+                scope_params,
+            )
+            groups_before = {row[0] for row in cursor.fetchall()}
+
+        # 1. Component results.
+        report(0, STEPS, "components")
+        cursor.execute(
+            f"""
+            INSERT INTO {cr_t} (assessment_id, component_id, points, max_points, percent)
+            SELECT x.id, x.component_id, x.points, x.maximum,
+                   CASE WHEN x.maximum > 0
+                        THEN ROUND(x.points * 100.0 / x.maximum{fn["eps"]}, 2) ELSE 0 END
+            FROM (
+                SELECT a.id, cm.component_id,
+                       ROUND(COALESCE(s.points, 0){fn["eps"]}, 2) AS points,
+                       ROUND(cm.maximum - COALESCE(s.na_maximum, 0){fn["eps"]}, 2) AS maximum
+                FROM {a_t} a
+                JOIN (
+                    SELECT framework_id, component_id, SUM(max_points) AS maximum
+                    FROM {c_t} WHERE is_leaf GROUP BY framework_id, component_id
+                ) cm ON cm.framework_id = a.framework_id
+                LEFT JOIN (
+                    SELECT s.assessment_id, s.component_id,
+                           SUM(CASE WHEN s.not_applicable THEN 0 ELSE s.points END) AS points,
+                           SUM(CASE WHEN s.not_applicable THEN s.max_points ELSE 0 END)
+                               AS na_maximum
+                    FROM {s_t} s
+                    WHERE s.assessment_id IN ({scope})
+                    GROUP BY s.assessment_id, s.component_id
+                ) s ON s.assessment_id = a.id AND s.component_id = cm.component_id
+                WHERE a.period_id = %s{ufilter}
+            ) x
+            WHERE TRUE
+            ON CONFLICT (assessment_id, component_id) DO UPDATE
+            SET points = excluded.points, max_points = excluded.max_points,
+                percent = excluded.percent
+            WHERE {cr_t}.points IS DISTINCT FROM excluded.points
+               OR {cr_t}.max_points IS DISTINCT FROM excluded.max_points
+               OR {cr_t}.percent IS DISTINCT FROM excluded.percent
+            """,
+            [*scope_params, *scope_params],
+        )
+        components_changed = max(cursor.rowcount, 0)
+        # Components no longer in the assessment's framework (the framework was edited).
+        cursor.execute(
+            f"""
+            DELETE FROM {cr_t}
+            WHERE assessment_id IN ({scope})
+              AND NOT EXISTS (
+                SELECT 1 FROM {a_t} a2 JOIN {c_t} k ON k.framework_id = a2.framework_id
+                WHERE a2.id = {cr_t}.assessment_id AND k.component_id = {cr_t}.component_id
+                  AND k.is_leaf
+              )
+            """,
+            scope_params,
+        )
+        components_changed += max(cursor.rowcount, 0)
+
+        # 2. Assessment results (rank and rank change are kept; step 3 refreshes them).
+        report(1, STEPS, "totals")
+        pct = (
+            f"CASE WHEN t.maximum > 0 THEN {fn['least']}(100, "
+            f"ROUND(t.total * 100.0 / t.maximum{fn['eps']}, 2)) ELSE 0 END"
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {r_t} (assessment_id, period_id, group_id, total_points, max_points,
+                               percent, "rank", rank_change, band, computed_at)
+            SELECT u.id, %s, gm.group_id, u.total, u.maximum, u.percent, NULL, NULL,
+                   COALESCE((
+                       SELECT b.label FROM {b_t} b
+                       WHERE b.framework_id = u.framework_id AND b.min_percent <= u.percent
+                       ORDER BY b.min_percent DESC LIMIT 1
+                   ), ''),
+                   %s
+            FROM (
+                SELECT t.id, t.unit_id, t.framework_id, t.total, t.maximum, {pct} AS percent
+                FROM (
+                    SELECT a.id, a.unit_id, a.framework_id,
+                           ROUND({fn["greatest"]}(0,
+                               COALESCE(c.points, 0)
+                               + {fn["least"]}(COALESCE(adj.bonus, 0), f.max_bonus)
+                               - {fn["least"]}(COALESCE(adj.penalty, 0), f.max_penalty)
+                           ){fn["eps"]}, 2) AS total,
+                           COALESCE(c.maximum, 0) AS maximum
+                    FROM {a_t} a
+                    JOIN {f_t} f ON f.id = a.framework_id
+                    LEFT JOIN (
+                        SELECT assessment_id, SUM(points) AS points, SUM(max_points) AS maximum
+                        FROM {cr_t} WHERE assessment_id IN ({scope})
+                        GROUP BY assessment_id
+                    ) c ON c.assessment_id = a.id
+                    LEFT JOIN (
+                        SELECT assessment_id,
+                               SUM(CASE WHEN kind = 'bonus' THEN points ELSE 0 END) AS bonus,
+                               SUM(CASE WHEN kind = 'penalty' THEN points ELSE 0 END) AS penalty
+                        FROM {adj_t} WHERE assessment_id IN ({scope})
+                        GROUP BY assessment_id
+                    ) adj ON adj.assessment_id = a.id
+                    WHERE a.period_id = %s{ufilter}
+                ) t
+            ) u
+            LEFT JOIN {gm_t} gm ON gm.unit_id = u.unit_id AND gm.year = %s
+            WHERE TRUE
+            ON CONFLICT (assessment_id) DO UPDATE
+            SET period_id = excluded.period_id, group_id = excluded.group_id,
+                total_points = excluded.total_points, max_points = excluded.max_points,
+                percent = excluded.percent, band = excluded.band,
+                computed_at = excluded.computed_at
+            WHERE {r_t}.group_id IS DISTINCT FROM excluded.group_id
+               OR {r_t}.total_points IS DISTINCT FROM excluded.total_points
+               OR {r_t}.max_points IS DISTINCT FROM excluded.max_points
+               OR {r_t}.percent IS DISTINCT FROM excluded.percent
+               OR {r_t}.band IS DISTINCT FROM excluded.band
+               OR {r_t}.period_id IS DISTINCT FROM excluded.period_id
+            """,
+            [period.pk, now, *scope_params, *scope_params, *scope_params, period.year],
+        )
+        results_changed = max(cursor.rowcount, 0)
+        cursor.execute(f"SELECT COUNT(*) FROM ({scope}) n", scope_params)
+        assessments = cursor.fetchone()[0]
+
+        # 3. Ranks of the groups concerned, and rank changes against the previous period.
+        report(2, STEPS, "ranks")
+        groups: set[int | None] | None = None
+        if units is not None:
+            cursor.execute(
+                f"SELECT DISTINCT group_id FROM {r_t} WHERE assessment_id IN ({scope})",
+                scope_params,
+            )
+            groups = groups_before | {row[0] for row in cursor.fetchall()}
+        before = previous_period(period)
+        ranks_changed = _rank(
+            cursor,
+            period_id=period.pk,
+            previous_id=before.pk if before else None,
+            groups=groups,
+            scope=(scope, scope_params) if units is not None else None,
+        )
+        # 4. The next period's rank changes are measured against this one's ranks.
+        report(3, STEPS, "next period")
+        after = next_period(period)
+        if after is not None and (units is None or ranks_changed):
+            _rank(cursor, period_id=after.pk, previous_id=period.pk, groups=None, scope=None)
+        report(STEPS, STEPS, "done")
+    return RecomputeStats(
+        assessments=assessments,
+        components_changed=components_changed,
+        results_changed=results_changed,
+        ranks_changed=ranks_changed,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+    )
+
+
+def _rank(
+    cursor,
+    *,
+    period_id: int,
+    previous_id: int | None,
+    groups: set[int | None] | None,
+    scope: tuple[str, list] | None,
+) -> int:
+    """Competition ranks per group and rank changes; writes only rows that change."""
+    r_t, a_t = _t(AssessmentResult), _t(Assessment)
+    pred_t = connection.ops.quote_name(Unit.predecessors.through._meta.db_table)
+    where, params = "", []
+    if groups is not None:
+        ids = [g for g in groups if g is not None]
+        clauses = []
+        if ids:
+            clauses.append(f"cur.group_id IN ({', '.join(['%s'] * len(ids))})")
+            params += ids
+        if scope is not None:
+            # Units that left every group lose their rank.
+            clauses.append(f"cur.assessment_id IN ({scope[0]})")
+            params += scope[1]
+        where = " AND (" + " OR ".join(clauses) + ")" if clauses else " AND FALSE"
+    prev = "CAST(NULL AS INTEGER)"
+    prev_params: list = []
+    if previous_id is not None:
+        prev = f"""COALESCE(
+            (SELECT pr."rank" FROM {r_t} pr JOIN {a_t} pa ON pa.id = pr.assessment_id
+             WHERE pr.period_id = %s AND pa.unit_id = a.unit_id),
+            (SELECT MIN(pr."rank") FROM {pred_t} up
+             JOIN {a_t} pa ON pa.unit_id = up.to_unit_id
+             JOIN {r_t} pr ON pr.assessment_id = pa.id
+             WHERE pr.period_id = %s AND up.from_unit_id = a.unit_id))"""
+        prev_params = [previous_id, previous_id]
+    cursor.execute(
+        f"""
+        UPDATE {r_t} SET "rank" = x.new_rank, rank_change = x.previous_rank - x.new_rank
+        FROM (
+            SELECT y.assessment_id, y.new_rank, {prev} AS previous_rank
+            FROM (
+                SELECT cur.assessment_id,
+                       CASE WHEN cur.group_id IS NULL THEN NULL ELSE
+                           RANK() OVER (PARTITION BY cur.group_id ORDER BY cur.percent DESC)
+                       END AS new_rank
+                FROM {r_t} cur
+                WHERE cur.period_id = %s{where}
+            ) y
+            JOIN {a_t} a ON a.id = y.assessment_id
+        ) x
+        WHERE {r_t}.assessment_id = x.assessment_id
+          AND ({r_t}."rank" IS DISTINCT FROM x.new_rank
+               OR {r_t}.rank_change IS DISTINCT FROM x.previous_rank - x.new_rank)
+        """,
+        [*prev_params, period_id, *params],
+    )
+    return max(cursor.rowcount, 0)
+
+
+# --- Jobs: runs, coalescing, claiming ------------------------------------------------------------
+
+
+def merge_unit_ids(current: list[int] | None, new: Iterable[int] | None) -> list[int] | None:
+    """Units of two requests together; None (the whole period) absorbs everything."""
+    if current is None or new is None:
+        return None
+    merged = sorted(set(current) | {int(u) for u in new})
+    return None if len(merged) > MAX_PARTIAL_UNITS else merged
+
+
+def recompute_results(
+    *,
+    period: Period,
+    unit_ids: Iterable[int] | None = None,
+    trigger: str = RecomputeRun.Trigger.DIRECT,
+    progress: Progress | None = None,
+) -> int:
+    """Recompute now, in this process, and record the run. Returns the number of assessments."""
+    units = None if unit_ids is None else sorted({int(u) for u in unit_ids})
+    run = RecomputeRun.objects.create(
+        period=period,
+        status=RecomputeRun.Status.RUNNING,
+        trigger=trigger,
+        unit_ids=units,
+        started_at=timezone.now(),
+        attempts=1,
+    )
+    try:
+        stats = compute(period=period, unit_ids=units, progress=progress)
+    except Exception as exc:
+        _finish(run, error=exc)
+        raise
+    _finish(run, stats=stats)
+    return stats.assessments
+
+
+def _finish(run: RecomputeRun, *, stats: RecomputeStats | None = None, error=None) -> None:
+    run.finished_at = timezone.now()
+    if stats is not None:
+        run.status = RecomputeRun.Status.DONE
+        run.progress = 100
+        run.assessments = stats.assessments
+        run.results_changed = stats.results_changed
+        run.components_changed = stats.components_changed
+        run.ranks_changed = stats.ranks_changed
+        run.duration_ms = stats.duration_ms
+        run.error = ""
+    else:
+        run.status = RecomputeRun.Status.FAILED
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+    # An UPDATE, not save(): a run's row may be reused as the claim token by the worker.
+    RecomputeRun.objects.filter(pk=run.pk).update(
+        status=run.status,
+        finished_at=run.finished_at,
+        progress=run.progress,
+        assessments=run.assessments,
+        results_changed=run.results_changed,
+        components_changed=run.components_changed,
+        ranks_changed=run.ranks_changed,
+        duration_ms=run.duration_ms,
+        error=run.error,
+    )
+    cache.delete(progress_key(run.pk))
+
+
+def progress_key(run_id: int) -> str:
+    return f"recompute:progress:{run_id}"
+
+
+def run_progress(run: RecomputeRun) -> int:
+    """Progress in percent of a running run (kept in the cache: the run's row is only written
+    outside the recompute's transaction)."""
+    if run.status == RecomputeRun.Status.DONE:
+        return 100
+    value = cache.get(progress_key(run.pk))
+    return int(value) if value is not None else run.progress
+
+
+def recompute_request(
+    *,
+    period_id: int,
+    unit_ids: Iterable[int] | None = None,
+    trigger: str = RecomputeRun.Trigger.EDIT,
+    user=None,
+) -> RecomputeRun:
+    """Queue a recompute of a period, merging into the run already waiting for it if there is one.
+
+    The database allows one queued run per period (a partial unique constraint), so concurrent
+    requests end in one run; the Celery task is sent once per run, a few seconds later, so that a
+    burst of edits is one recompute. Idempotent: asking twice costs nothing more.
+    """
+    units = None if unit_ids is None else sorted({int(u) for u in unit_ids})
+    requested_by = user if getattr(user, "is_authenticated", False) else None
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                run = (
+                    RecomputeRun.objects.select_for_update()
+                    .filter(period_id=period_id, status=RecomputeRun.Status.QUEUED)
+                    .first()
+                )
+                send = run is None
+                if run is None:
+                    run = RecomputeRun.objects.create(
+                        period_id=period_id,
+                        trigger=trigger,
+                        unit_ids=units,
+                        requested_by=requested_by,
+                    )
+                else:
+                    merged = merge_unit_ids(run.unit_ids, units)
+                    if merged != run.unit_ids:
+                        run.unit_ids = merged
+                        run.save(update_fields=["unit_ids"])
+                    # A message lost on the way (broker restarted) must not block the period.
+                    send = run.created_at < timezone.now() - STALE_QUEUED
+                if send:
+                    transaction.on_commit(lambda run=run: _send(run), robust=True)
+                return run
+        except IntegrityError:
+            continue  # another request created the queued run first: merge into it
+    raise RuntimeError(f"could not queue a recompute of period {period_id}")
+
+
+def _send(run: RecomputeRun) -> None:
+    from .tasks import recompute_period
+
+    recompute_period.apply_async((run.period_id, run.pk), countdown=COALESCE_SECONDS)
+
+
+@contextmanager
+def period_job_lock(period_id: int) -> Iterator[None]:
+    """Held for a whole job: a PostgreSQL session advisory lock (released if the worker dies, since
+    its connection closes), or a cache key elsewhere. Raises RecomputeBusy if already held."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, period_id])
+            if not cursor.fetchone()[0]:
+                raise RecomputeBusy(period_id)
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, period_id])
+        return
+    key = f"recompute:lock:{period_id}"
+    if not cache.add(key, 1, timeout=15 * 60):
+        raise RecomputeBusy(period_id)
+    try:
+        yield
+    finally:
+        cache.delete(key)
+
+
+def run_job(*, period_id: int, run_id: int | None) -> RecomputeRun | None:
+    """The body of the Celery task: claim the run, recompute, record the outcome.
+
+    Raises RecomputeBusy (the task retries later) when another worker holds the period. A run that
+    is already done or failed is left alone, so a duplicated or retried message changes nothing; a
+    run left "running" by a worker that died is taken over, since holding the lock proves nobody
+    else is working on it.
+    """
+    period = Period.objects.filter(pk=period_id).first()
+    if period is None:
+        return None
+    with period_job_lock(period_id):
+        if run_id is None:
+            run = RecomputeRun.objects.create(
+                period=period,
+                trigger=RecomputeRun.Trigger.MANUAL,
+                status=RecomputeRun.Status.QUEUED,
+            )
+            run_id = run.pk
+        claimed = RecomputeRun.objects.filter(
+            pk=run_id,
+            period_id=period_id,
+            status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING],
+        ).update(
+            status=RecomputeRun.Status.RUNNING,
+            started_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            progress=0,
+        )
+        if not claimed:
+            return RecomputeRun.objects.filter(pk=run_id).first()
+        run = RecomputeRun.objects.get(pk=run_id)
+
+        def progress(step: int, total: int, label: str) -> None:
+            cache.set(progress_key(run.pk), step * 100 // total, timeout=15 * 60)
+
+        try:
+            stats = compute(period=period, unit_ids=run.unit_ids, progress=progress)
+        except Exception as exc:
+            logger.exception("Recompute of period %s failed (run %s)", period_id, run_id)
+            _finish(run, error=exc)
+            raise
+        _finish(run, stats=stats)
+        return run
+
+
+def runs_prune(*, keep_days: int = 30) -> int:
+    """Delete finished runs older than `keep_days`, keeping each period's latest finished run."""
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    latest = [
+        run_id
+        for run_id in (
+            RecomputeRun.objects.filter(period_id=period_id, status=RecomputeRun.Status.DONE)
+            .order_by("-finished_at")
+            .values_list("pk", flat=True)
+            .first()
+            for period_id in Period.objects.values_list("pk", flat=True)
+        )
+        if run_id is not None
+    ]
+    deleted, _ = (
+        RecomputeRun.objects.filter(
+            status__in=[RecomputeRun.Status.DONE, RecomputeRun.Status.FAILED],
+            created_at__lt=cutoff,
+        )
+        .exclude(pk__in=latest)
+        .delete()
+    )
+    return deleted
