@@ -1,12 +1,31 @@
-"""Reads for the home page and the dashboards."""
+"""Reads for the home page and the dashboards.
+
+Every dashboard, export, PDF and API answer reads stored results through `period_results` (and the
+drill-down through `unit_scores` / `deduction_rows`), never through the models directly: when
+published periods get immutable snapshots (issue 3), `period_results` is the one place that switches
+to them. Visibility always comes from scoring.permissions: a unit head sees their own unit in every
+state and other units only once published.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
 
 from core.roles import Role, primary_role, unit_id_of
-from scoring.models import Assessment, AssessmentResult, Period
-from units.models import Unit
+from scoring.models import (
+    Assessment,
+    AssessmentResult,
+    ComponentResult,
+    CriterionScore,
+    Deduction,
+    Period,
+)
+from scoring.permissions import PUBLISHED_STATES, assessments_visible_to, results_visible_to
+from units.models import GroupMembership, RankingGroup, Unit
 
 
 def home_summary(user) -> dict:
@@ -37,3 +56,429 @@ def home_summary(user) -> dict:
             .order_by("group__order", "rank")
         )
     return summary
+
+
+# --- the filters' choices ------------------------------------------------------------------------
+
+
+def periods_and_groups() -> tuple[list[Period], list[RankingGroup]]:
+    """The choices of the filter bar (two small queries)."""
+    return list(Period.objects.order_by("-year")), list(RankingGroup.objects.order_by("order"))
+
+
+def default_group_id(user, period: Period) -> int | None:
+    """The unit head's own group, else the first group (in display order) with results."""
+    unit_id = unit_id_of(user)
+    if unit_id is not None:
+        own = (
+            GroupMembership.objects.filter(unit_id=unit_id, year=period.year)
+            .values_list("group_id", flat=True)
+            .first()
+        )
+        if own is not None:
+            return own
+    return (
+        AssessmentResult.objects.filter(period=period, group__isnull=False)
+        .order_by("group__order", "group__code")
+        .values_list("group_id", flat=True)
+        .first()
+    )
+
+
+# --- stored results: the one reader --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    assessment_id: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    year: int
+    group_id: int | None
+    group_code: str
+    total_points: Decimal
+    max_points: Decimal
+    percent: Decimal
+    rank: int | None
+    rank_change: int | None
+    band: str
+    state: str
+
+    @property
+    def published(self) -> bool:
+        return self.state in PUBLISHED_STATES
+
+
+@dataclass(frozen=True)
+class ComponentCell:
+    code: str
+    points: Decimal
+    max_points: Decimal
+    percent: Decimal
+
+
+@dataclass
+class PeriodResults:
+    rows: list[ResultRow]
+    # assessment id → component code → cell, only for the assessments asked for.
+    components: dict[int, dict[str, ComponentCell]] = field(default_factory=dict)
+    # component code → (name, average percent over the visible results of the group).
+    component_averages: dict[str, tuple[str, Decimal]] = field(default_factory=dict)
+
+
+_ROW_FIELDS = {
+    "unit_id": F("assessment__unit_id"),
+    "unit_code": F("assessment__unit__code"),
+    "unit_name": F("assessment__unit__name"),
+    "year": F("period__year"),
+    "group_code": F("group__code"),
+    "state": F("assessment__state"),
+}
+
+
+def _component_order(code: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in code.split("."))
+
+
+def _visible_results(
+    user,
+    *,
+    period: Period | None,
+    group: RankingGroup | None = None,
+    unit_ids: list[int] | None = None,
+):
+    """The stored results the user may see: the one place a published snapshot would plug in."""
+    qs = AssessmentResult.objects.all()
+    if period is not None:
+        qs = qs.filter(period=period)
+    if group is not None:
+        qs = qs.filter(group=group)
+    if unit_ids is not None:
+        qs = qs.filter(assessment__unit_id__in=unit_ids)
+    return results_visible_to(user, qs)
+
+
+def period_results(
+    user,
+    *,
+    period: Period | None,
+    group: RankingGroup | None = None,
+    unit_ids: list[int] | None = None,
+    component_detail: str | list[int] | None = None,
+    component_averages: bool = False,
+    with_rows: bool = True,
+) -> PeriodResults:
+    """The stored results the user may see, best rank first (one query; none if not with_rows).
+
+    `period=None` reads every period (a unit's history). `component_detail` is "all" or a list of
+    assessment ids whose component results to fetch (one more query: a page of the heatmap);
+    `component_averages` adds each component's average percent over the same visible results (one
+    aggregate query, or none when every component result was fetched anyway), so the averages never
+    include figures the user may not see.
+    """
+    visible = _visible_results(user, period=period, group=group, unit_ids=unit_ids)
+    rows = [
+        ResultRow(**values)
+        for values in (visible if with_rows else visible.none())
+        .order_by(
+            "period__year", F("rank").asc(nulls_last=True), "-percent", "assessment__unit__name"
+        )
+        .values(
+            "assessment_id",
+            "group_id",
+            "total_points",
+            "max_points",
+            "percent",
+            "rank",
+            "rank_change",
+            "band",
+            **_ROW_FIELDS,
+        )
+    ]
+    result = PeriodResults(rows=rows)
+    if component_detail is None and not component_averages:
+        return result
+    components_qs = ComponentResult.objects.filter(
+        assessment_id__in=visible.values("assessment_id")
+    )
+    names: dict[str, str] = {}
+    if component_detail is not None:
+        detail_qs = components_qs
+        if component_detail != "all":
+            detail_qs = detail_qs.filter(assessment_id__in=list(component_detail))
+        for assessment_id, code, name, points, max_points, pct in detail_qs.values_list(
+            "assessment_id",
+            "component__code",
+            "component__name",
+            "points",
+            "max_points",
+            "percent",
+        ):
+            names.setdefault(code, name)
+            result.components.setdefault(assessment_id, {})[code] = ComponentCell(
+                code, points, max_points, pct
+            )
+    if component_averages:
+        sums: dict[str, list] = {}
+        if component_detail == "all":
+            for cells in result.components.values():
+                for code, cell in cells.items():
+                    entry = sums.setdefault(code, [names[code], Decimal(0), 0])
+                    entry[1] += cell.percent
+                    entry[2] += 1
+        else:
+            for row in components_qs.values("component__code").annotate(
+                name=F("component__name"), total=Sum("percent"), n=Count("id")
+            ):
+                # Two frameworks in one group (rare) give the same code twice: merge them.
+                entry = sums.setdefault(row["component__code"], [row["name"], Decimal(0), 0])
+                entry[1] += row["total"]
+                entry[2] += row["n"]
+        result.component_averages = {
+            code: (name, (total / n).quantize(Decimal("0.01")))
+            for code, (name, total, n) in sorted(
+                sums.items(), key=lambda kv: _component_order(kv[0])
+            )
+            if n
+        }
+    return result
+
+
+# --- a unit: its lineage and its assessment ------------------------------------------------------
+
+
+def predecessor_map(unit_ids: list[int] | None = None) -> dict[int, list[int]]:
+    """unit id → ids of its direct predecessors (one query over the few merged units)."""
+    edges = Unit.predecessors.through.objects.all()
+    if unit_ids is not None:
+        edges = edges.filter(from_unit_id__in=unit_ids)
+    out: dict[int, list[int]] = defaultdict(list)
+    for successor, predecessor in edges.values_list("from_unit_id", "to_unit_id"):
+        out[successor].append(predecessor)
+    return dict(out)
+
+
+def unit_lineage(unit: Unit) -> list[int]:
+    """The unit's id and every predecessor's, transitively, the unit first (one query)."""
+    edges = predecessor_map()
+    seen = [unit.pk]
+    frontier = [unit.pk]
+    while frontier:
+        frontier = [p for u in frontier for p in edges.get(u, []) if p not in seen]
+        seen.extend(frontier)
+    return seen
+
+
+def visible_assessment(user, *, unit: Unit, period: Period) -> Assessment | None:
+    return (
+        assessments_visible_to(user)
+        .filter(unit=unit, period=period)
+        .select_related("framework", "period", "unit")
+        .first()
+    )
+
+
+@dataclass
+class CriterionLine:
+    score_id: int
+    criterion_id: int
+    code: str
+    name: str
+    component_code: str
+    method: str
+    max_points: Decimal
+    points: Decimal
+    self_points: Decimal | None
+    not_applicable: bool
+    self_explanation: str
+    comment: str
+    deductions: list[dict] = field(default_factory=list)
+
+    @property
+    def lost(self) -> Decimal:
+        return Decimal(0) if self.not_applicable else self.max_points - self.points
+
+
+def unit_scores(assessment: Assessment) -> list[CriterionLine]:
+    """Every scored criterion of an assessment with its deductions (two queries).
+
+    The caller has already checked the assessment is visible (visible_assessment).
+    """
+    lines = {
+        s["id"]: CriterionLine(
+            score_id=s["id"],
+            criterion_id=s["criterion_id"],
+            code=s["criterion__code"],
+            name=s["criterion__name"],
+            component_code=s["component__code"],
+            method=s["criterion__method"],
+            max_points=s["max_points"],
+            points=s["points"],
+            self_points=s["self_points"],
+            not_applicable=s["not_applicable"],
+            self_explanation=s["self_explanation"],
+            comment=s["comment"],
+        )
+        for s in CriterionScore.objects.filter(assessment=assessment)
+        .order_by("criterion__order")
+        .values(
+            "id",
+            "criterion_id",
+            "criterion__code",
+            "criterion__name",
+            "criterion__method",
+            "component__code",
+            "max_points",
+            "points",
+            "self_points",
+            "not_applicable",
+            "self_explanation",
+            "comment",
+        )
+    }
+    for d in (
+        Deduction.objects.filter(score__assessment=assessment)
+        .order_by("created_at", "pk")
+        .values("id", "score_id", "points", "note", "created_at", reason_label=F("reason__label"))
+    ):
+        lines[d["score_id"]].deductions.append(d)
+    return list(lines.values())
+
+
+# --- deduction analysis --------------------------------------------------------------------------
+
+
+def _visible_scores(user, *, period: Period, group: RankingGroup | None):
+    assessments = assessments_visible_to(
+        user, Assessment.objects.filter(period=period, result__isnull=False)
+    )
+    if group is not None:
+        assessments = assessments.filter(result__group=group)
+    return CriterionScore.objects.filter(assessment__in=assessments, not_applicable=False)
+
+
+def lost_points_by_criterion(user, *, period: Period, group: RankingGroup | None) -> list[dict]:
+    """Points lost (maximum − points) per criterion over the visible assessments, most first.
+
+    Criteria are matched by code within the period (one framework per kind of unit and year).
+    """
+    scores = _visible_scores(user, period=period, group=group)
+    return list(
+        scores.values(code=F("criterion__code"))
+        .annotate(
+            name=F("criterion__name"),
+            component_code=F("component__code"),
+            component_name=F("component__name"),
+            lost=Sum(F("max_points") - F("points")),
+            maximum=Sum("max_points"),
+            units=Count("assessment_id", filter=Q(points__lt=F("max_points"))),
+            assessments=Count("assessment_id"),
+        )
+        .filter(lost__gt=0)
+        .order_by("-lost", "code")
+    )
+
+
+def lost_points_by_component(user, *, period: Period, group: RankingGroup | None) -> list[dict]:
+    scores = _visible_scores(user, period=period, group=group)
+    return sorted(
+        scores.values(code=F("component__code"))
+        .annotate(
+            name=F("component__name"),
+            lost=Sum(F("max_points") - F("points")),
+            maximum=Sum("max_points"),
+        )
+        .order_by(),
+        key=lambda r: _component_order(r["code"]),
+    )
+
+
+def criterion_losses(
+    user, *, period: Period, group: RankingGroup | None, criterion_code: str
+) -> list[dict]:
+    """The drill-down of one criterion: each unit that lost points on it, with its deductions."""
+    scores = (
+        _visible_scores(user, period=period, group=group)
+        .filter(criterion__code=criterion_code, points__lt=F("max_points"))
+        .values(
+            "id",
+            "max_points",
+            "points",
+            "self_explanation",
+            unit_id=F("assessment__unit_id"),
+            unit_name=F("assessment__unit__name"),
+            state=F("assessment__state"),
+            criterion_name=F("criterion__name"),
+        )
+        .order_by("points", "assessment__unit__name")
+    )
+    rows = {s["id"]: {**s, "lost": s["max_points"] - s["points"], "deductions": []} for s in scores}
+    for d in (
+        Deduction.objects.filter(score_id__in=list(rows))
+        .order_by("created_at", "pk")
+        .values("score_id", "points", "note", reason_label=F("reason__label"))
+    ):
+        rows[d["score_id"]]["deductions"].append(d)
+    return sorted(rows.values(), key=lambda r: (-r["lost"], r["unit_name"]))
+
+
+def reasons_summary(user, *, period: Period, group: RankingGroup | None) -> list[dict]:
+    """How many deductions and points each reason accounts for."""
+    assessments = assessments_visible_to(
+        user, Assessment.objects.filter(period=period, result__isnull=False)
+    )
+    if group is not None:
+        assessments = assessments.filter(result__group=group)
+    return list(
+        Deduction.objects.filter(score__assessment__in=assessments)
+        .values(label=F("reason__label"))
+        .annotate(n=Count("id"), points=Sum("points"))
+        .order_by("-points")
+    )
+
+
+def unit_losses_for_climb(assessment_id: int) -> list[dict]:
+    """The criteria where an assessment lost points, with whether a deduction explains the loss.
+
+    The caller read the assessment's result through period_results, so it is visible.
+    """
+    return list(
+        CriterionScore.objects.filter(
+            assessment_id=assessment_id, not_applicable=False, points__lt=F("max_points")
+        )
+        .values(
+            "criterion_id",
+            "max_points",
+            "points",
+            code=F("criterion__code"),
+            name=F("criterion__name"),
+            method=F("criterion__method"),
+            component_code=F("component__code"),
+        )
+        .annotate(deductions=Count("deductions"))
+        .order_by("criterion__order")
+    )
+
+
+def group_full_marks_share(*, period_id: int, group_id: int | None) -> dict[str, Decimal]:
+    """For each criterion code: the share of the group's published assessments at full marks.
+
+    Only a tie-break for how attainable a recovery is, and a share over published assessments only,
+    so it never reflects other units' provisional figures whoever asks.
+    """
+    if group_id is None:
+        return {}
+    peers = CriterionScore.objects.filter(
+        assessment__period_id=period_id,
+        assessment__result__group_id=group_id,
+        assessment__state__in=PUBLISHED_STATES,
+        not_applicable=False,
+    )
+    shares = defaultdict(lambda: Decimal(0))
+    for row in peers.values(code=F("criterion__code")).annotate(
+        n=Count("id"), full=Count("id", filter=Q(points__gte=F("max_points")))
+    ):
+        if row["n"]:
+            shares[row["code"]] = Decimal(row["full"]) / Decimal(row["n"])
+    return dict(shares)

@@ -1,0 +1,410 @@
+"""Pure arithmetic of the analyses: climbing the ranking, Pareto shares, year-on-year comparison,
+summary statistics and the recommendations of the analysis report. No ORM; tested without a
+database. Points and percentages are Decimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from statistics import median
+
+from django.utils.translation import gettext as _
+
+from indicators.computation import percent
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+# How hard a lost criterion is to win back, by how it is scored: an appraisal deduction is fixed by
+# doing the missing task (1); a measured rate needs a year of better figures (1.5); a survey-derived
+# criterion needs citizens' or officials' opinion to change (3). Used to rank recoveries.
+EFFORT_BY_METHOD = {
+    "entered": Decimal(1),
+    "yes_no": Decimal(1),
+    "bands": Decimal("1.5"),
+    "proportional": Decimal("1.5"),
+    "survey": Decimal(3),
+}
+
+
+# --- climbing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One unit's stored result, as the climb analysis needs it."""
+
+    unit_id: int
+    name: str
+    total_points: Decimal
+    max_points: Decimal
+    percent: Decimal
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A criterion where the unit lost points."""
+
+    code: str
+    name: str
+    lost: Decimal
+    method: str = "entered"
+    deducted: bool = True
+    peers_full_share: Decimal = ZERO  # share of the group's peers at full marks: higher = easier
+
+    @property
+    def effort(self) -> Decimal:
+        return EFFORT_BY_METHOD.get(self.method, Decimal(1))
+
+    @property
+    def value(self) -> Decimal:
+        """Points won back per unit of effort."""
+        return self.lost / self.effort
+
+
+@dataclass
+class ClimbTarget:
+    steps: int  # pass the 1st, 2nd, 3rd unit above
+    target: Standing
+    points_needed: Decimal | None  # None: out of reach even with full marks
+    new_percent: Decimal | None
+    new_rank: int | None
+    plan: list[Loss] = field(default_factory=list)
+    plan_points: Decimal = ZERO
+    reachable_by_recovery: bool = False
+
+
+def points_to_pass(total: Decimal, maximum: Decimal, target_percent: Decimal) -> Decimal | None:
+    """The fewest extra points (to the cent) that lift total/maximum strictly above target_percent.
+
+    Percent is rounded to two decimals the way results are stored, so the answer is checked against
+    the rounded figure. None when even the full maximum would not be enough.
+    """
+    if maximum <= 0:
+        return None
+    needed_total = (target_percent * maximum / Decimal(100)).quantize(CENT, rounding=ROUND_CEILING)
+    extra = max(needed_total - total, ZERO)
+    # Step up by cents until the rounded percent is strictly higher (at most a few steps).
+    while percent(total + extra, maximum) <= target_percent:
+        extra += CENT
+        if total + extra > maximum:
+            return None
+    if total + extra > maximum:
+        return None
+    return extra
+
+
+def rank_with_percent(value: Decimal, others: Iterable[Decimal]) -> int:
+    """Competition rank of a percent among the others (ties share, the next skips)."""
+    return 1 + sum(1 for p in others if p > value)
+
+
+def climb(
+    unit: Standing, group: Sequence[Standing], losses: Sequence[Loss], *, steps: int = 3
+) -> list[ClimbTarget]:
+    """For passing the next 1..steps units above `unit`: the points needed, the rank that would give,
+    and the cheapest set of lost criteria whose recovery covers those points.
+
+    Units above are those with a strictly higher percent, nearest first; passing one of several tied
+    units passes them all (the new rank says so).
+    """
+    others = [s for s in group if s.unit_id != unit.unit_id]
+    above = sorted((s for s in others if s.percent > unit.percent), key=lambda s: s.percent)
+    ranked = rank_losses(losses)
+    targets = []
+    for k, target in enumerate(above[:steps], start=1):
+        needed = points_to_pass(unit.total_points, unit.max_points, target.percent)
+        new_percent = (
+            percent(unit.total_points + needed, unit.max_points) if needed is not None else None
+        )
+        new_rank = (
+            rank_with_percent(new_percent, [s.percent for s in others])
+            if new_percent is not None
+            else None
+        )
+        plan, plan_points = cheapest_recovery(ranked, needed) if needed is not None else ([], ZERO)
+        targets.append(
+            ClimbTarget(
+                steps=k,
+                target=target,
+                points_needed=needed,
+                new_percent=new_percent,
+                new_rank=new_rank,
+                plan=plan,
+                plan_points=plan_points,
+                reachable_by_recovery=needed is not None and plan_points >= needed,
+            )
+        )
+    return targets
+
+
+def rank_losses(losses: Iterable[Loss]) -> list[Loss]:
+    """Lost criteria, best recovery first: most points per effort, then the ones most peers get
+    full marks on (so clearly attainable), then the code."""
+    return sorted(losses, key=lambda x: (-x.value, -x.peers_full_share, _code_key(x.code)))
+
+
+def cheapest_recovery(ranked: Sequence[Loss], needed: Decimal) -> tuple[list[Loss], Decimal]:
+    """The least total effort set of lost criteria whose points cover `needed`.
+
+    Greedy by points per effort, then drops any criterion that is not needed and swaps the last one
+    for the least-effort single criterion that still covers the remainder. Exact enough for the
+    handful of criteria a unit loses, and easy to explain. If all of them together do not cover the
+    gap, returns all of them.
+    """
+    if needed <= 0:
+        return [], ZERO
+    chosen: list[Loss] = []
+    total = ZERO
+    for loss in ranked:
+        if total >= needed:
+            break
+        chosen.append(loss)
+        total += loss.lost
+    if total < needed:
+        return chosen, total
+    # Drop criteria the others already cover, least valuable first.
+    for loss in sorted(chosen, key=lambda x: (x.value, x.lost)):
+        if total - loss.lost >= needed:
+            chosen.remove(loss)
+            total -= loss.lost
+    # The last pick may overshoot: a cheaper single criterion may cover the same remainder.
+    if chosen:
+        last = chosen[-1]
+        remainder = needed - (total - last.lost)
+        candidates = [
+            x for x in ranked if x not in chosen and x.lost >= remainder and x.effort < last.effort
+        ]
+        if candidates:
+            best = min(candidates, key=lambda x: (x.effort, x.lost))
+            chosen[-1] = best
+            total = total - last.lost + best.lost
+    return chosen, total
+
+
+def _code_key(code: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in code.split("."))
+
+
+# --- Pareto --------------------------------------------------------------------------------------
+
+
+def pareto(rows: Sequence[dict], *, key: str = "lost") -> list[dict]:
+    """Adds `share` and `cumulative` (percent of the total, two decimals) to rows sorted by key."""
+    ordered = sorted(rows, key=lambda r: r[key], reverse=True)
+    total = sum((r[key] for r in ordered), ZERO)
+    running = ZERO
+    out = []
+    for row in ordered:
+        running += row[key]
+        out.append(
+            {
+                **row,
+                "share": percent(row[key], total) if total else ZERO,
+                "cumulative": percent(running, total) if total else ZERO,
+            }
+        )
+    return out
+
+
+# --- year on year --------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    unit_id: int
+    name: str
+    percent: Decimal
+    rank: int | None
+    previous_percent: Decimal | None
+    previous_rank: int | None
+    rank_change: int | None  # positive: climbed
+    via_predecessors: bool = False
+    published: bool = True
+
+    @property
+    def delta(self) -> Decimal | None:
+        if self.previous_percent is None:
+            return None
+        return self.percent - self.previous_percent
+
+
+def compare_periods(
+    current: Sequence,
+    previous: Sequence,
+    predecessors: dict[int, list[int]] | None = None,
+) -> list[Comparison]:
+    """Every unit of this period against its own result last period.
+
+    A merged unit that has no result of its own last period is compared with the average of its
+    predecessors' results (via_predecessors=True); rank change stays the stored one (None then).
+    Rows are any objects with unit_id, unit_name, percent, rank, rank_change and published.
+    """
+    before = {r.unit_id: r for r in previous}
+    predecessors = predecessors or {}
+    out = []
+    for row in current:
+        prev = before.get(row.unit_id)
+        prev_percent, prev_rank, via = None, None, False
+        if prev is not None:
+            prev_percent, prev_rank = prev.percent, prev.rank
+        else:
+            found = [before[p].percent for p in predecessors.get(row.unit_id, []) if p in before]
+            if found:
+                prev_percent = (sum(found, ZERO) / len(found)).quantize(CENT, ROUND_HALF_UP)
+                via = True
+        out.append(
+            Comparison(
+                unit_id=row.unit_id,
+                name=row.unit_name,
+                percent=row.percent,
+                rank=row.rank,
+                previous_percent=prev_percent,
+                previous_rank=prev_rank,
+                rank_change=row.rank_change,
+                via_predecessors=via,
+                published=row.published,
+            )
+        )
+    return out
+
+
+def movers(rows: Sequence[Comparison], n: int = 5) -> tuple[list[Comparison], list[Comparison]]:
+    """The n who climbed the most places and the n who fell the most (by rank, then by percent)."""
+    with_change = [r for r in rows if r.rank_change is not None]
+    rose = sorted(
+        (r for r in with_change if r.rank_change > 0),
+        key=lambda r: (-r.rank_change, -(r.delta or ZERO)),
+    )
+    fell = sorted(
+        (r for r in with_change if r.rank_change < 0),
+        key=lambda r: (r.rank_change, r.delta or ZERO),
+    )
+    return rose[:n], fell[:n]
+
+
+# --- summary and recommendations -----------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    count: int
+    average: Decimal | None
+    median: Decimal | None
+    best: Decimal | None
+    worst: Decimal | None
+    bands: list[tuple[str, int]]
+    published: int
+    provisional: int
+
+
+def summarize(rows: Sequence) -> Summary:
+    """Count, mean, median, extremes and units per band of a list of results."""
+    values = [r.percent for r in rows]
+    bands: dict[str, int] = {}
+    for r in rows:
+        bands[r.band or "—"] = bands.get(r.band or "—", 0) + 1
+    published = sum(1 for r in rows if r.published)
+    if not values:
+        return Summary(0, None, None, None, None, [], 0, 0)
+    return Summary(
+        count=len(values),
+        average=(sum(values, ZERO) / len(values)).quantize(CENT, ROUND_HALF_UP),
+        median=Decimal(median(values)).quantize(CENT, ROUND_HALF_UP),
+        best=max(values),
+        worst=min(values),
+        bands=sorted(bands.items()),
+        published=published,
+        provisional=len(values) - published,
+    )
+
+
+def recommendations(
+    *,
+    summary: Summary,
+    components: Sequence[tuple[str, str, Decimal]],
+    criteria: Sequence[dict],
+    reasons: Sequence[dict],
+    fell: Sequence[Comparison] = (),
+    low_band_units: Sequence[str] = (),
+) -> list[str]:
+    """Recommendations in Vietnamese, generated from the figures of the report.
+
+    components: (code, name, average percent); criteria: Pareto rows (code, name, lost,
+    cumulative, units); reasons: (label, n, points).
+    """
+
+    def fmt(value: Decimal) -> str:
+        return f"{value:.2f}".replace(".", ",")
+
+    out: list[str] = []
+    weak = sorted(components, key=lambda c: c[2])[:2]
+    for code, name, avg in weak:
+        out.append(
+            _(
+                "Tập trung cải thiện chỉ số thành phần %(code)s «%(name)s»: bình quân chỉ đạt "
+                "%(avg)s%% số điểm tối đa, thấp nhất trong các lĩnh vực."
+            )
+            % {"code": code, "name": name, "avg": fmt(avg)}
+        )
+    top = [c for c in criteria if c.get("cumulative", Decimal(100)) <= Decimal(80)][:5] or list(
+        criteria[:3]
+    )
+    if top:
+        codes = ", ".join(c["code"] for c in top)
+        share = top[-1].get("cumulative")
+        text = _(
+            "Ưu tiên khắc phục các tiêu chí %(codes)s: chúng chiếm %(share)s%% tổng số điểm bị trừ; "
+            "yêu cầu các đơn vị bị trừ điểm xây dựng kế hoạch khắc phục cho từng nội dung."
+        ) % {"codes": codes, "share": fmt(share) if share is not None else "—"}
+        out.append(text)
+    if reasons:
+        main = reasons[0]
+        out.append(
+            _(
+                "Lý do bị trừ điểm nhiều nhất là «%(label)s» (%(n)s lượt, %(points)s điểm): cần "
+                "chấn chỉnh, hướng dẫn thống nhất trong toàn khối."
+            )
+            % {
+                "label": main["label"] or _("không ghi lý do"),
+                "n": main["n"],
+                "points": fmt(main["points"]),
+            }
+        )
+    if fell:
+        names = ", ".join(r.name for r in fell[:3])
+        out.append(
+            _(
+                "Các đơn vị giảm hạng nhiều nhất so với năm trước (%(names)s) cần báo cáo nguyên "
+                "nhân và giải pháp khắc phục."
+            )
+            % {"names": names}
+        )
+    if low_band_units:
+        out.append(
+            _(
+                "Các đơn vị xếp loại thấp (%(names)s) cần được Sở Nội vụ hướng dẫn, kiểm tra trực "
+                "tiếp trong năm tới."
+            )
+            % {"names": ", ".join(low_band_units[:5])}
+        )
+    if summary.provisional:
+        out.append(
+            _(
+                "%(n)s kết quả còn tạm tính (chưa công bố): số liệu có thể thay đổi sau thẩm định "
+                "và công bố."
+            )
+            % {"n": summary.provisional}
+        )
+    return out
+
+
+def page_bounds(total: int, page: int, size: int) -> tuple[int, int, int]:
+    """(start, end, pages) of a 1-based page, clamped to the existing pages."""
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * size
+    return start, min(start + size, total), pages

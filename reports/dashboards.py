@@ -1,0 +1,373 @@
+"""What each dashboard shows, assembled from the selectors: shared by the pages, the exports, the PDF
+reports and the API so that all of them show the same figures. Returns plain dicts and dataclasses;
+the views add the Plotly figures and render.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from scoring.models import Period
+from units.models import RankingGroup, Unit
+
+from . import computation, selectors
+
+PAGE_SIZE = 60
+SORTS = {
+    "rank": lambda r: (r.rank is None, r.rank or 0, r.unit_name),
+    "name": lambda r: r.unit_name,
+    "percent": lambda r: (-r.percent, r.unit_name),
+    "total": lambda r: (-r.total_points, r.unit_name),
+    "change": lambda r: (r.rank_change is None, -(r.rank_change or 0), r.unit_name),
+}
+
+
+@dataclass
+class Filters:
+    """The filter bar: period (year), group (code), component (code), as in the URL."""
+
+    periods: list[Period]
+    groups: list[RankingGroup]
+    period: Period | None = None
+    group: RankingGroup | None = None
+    component: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def params(self, **overrides) -> dict[str, str]:
+        params = {}
+        if self.period is not None:
+            params["period"] = str(self.period.year)
+        if self.group is not None:
+            params["group"] = self.group.code
+        if self.component:
+            params["component"] = self.component
+        for key, value in overrides.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = str(value)
+        return params
+
+    def query(self, **overrides) -> str:
+        return urlencode(self.params(**overrides))
+
+    @property
+    def previous_period(self) -> Period | None:
+        if self.period is None:
+            return None
+        return next((p for p in self.periods if p.year == self.period.year - 1), None)
+
+
+def parse_filters(user, params: QueryDict, *, need_group: bool = True) -> Filters:
+    """Reads ?period=2024&group=khoi-so&component=3; bad values fall back to defaults with an error."""
+    periods, groups = selectors.periods_and_groups()
+    f = Filters(periods=periods, groups=groups)
+    raw_period = params.get("period", "").strip()
+    if raw_period:
+        f.period = next((p for p in periods if str(p.year) == raw_period), None)
+        if f.period is None:
+            f.errors.append(
+                _("Không có kỳ đánh giá năm «%(value)s»; đang hiển thị kỳ gần nhất.")
+                % {"value": raw_period[:20]}
+            )
+    if f.period is None and periods:
+        f.period = periods[0]
+    raw_group = params.get("group", "").strip()
+    if raw_group:
+        f.group = next((g for g in groups if g.code == raw_group), None)
+        if f.group is None:
+            f.errors.append(
+                _("Không có khối «%(value)s»; đang hiển thị khối mặc định.")
+                % {"value": raw_group[:40]}
+            )
+    if f.group is None and need_group and f.period is not None:
+        default_id = selectors.default_group_id(user, f.period)
+        f.group = next((g for g in groups if g.pk == default_id), groups[0] if groups else None)
+    raw_component = params.get("component", "").strip()
+    if raw_component:
+        if len(raw_component) <= 20 and all(c.isdigit() or c == "." for c in raw_component):
+            f.component = raw_component
+        else:
+            f.errors.append(
+                _("Chỉ số thành phần «%(value)s» không hợp lệ.") % {"value": raw_component[:20]}
+            )
+    return f
+
+
+def parse_int(params: QueryDict, name: str, errors: list[str], label: str) -> int | None:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append(
+            _("Giá trị «%(value)s» của %(label)s không hợp lệ.")
+            % {"value": raw[:20], "label": label}
+        )
+        return None
+    if value < 1:
+        errors.append(
+            _("Giá trị «%(value)s» của %(label)s không hợp lệ.")
+            % {"value": raw[:20], "label": label}
+        )
+        return None
+    return value
+
+
+# --- ranking -------------------------------------------------------------------------------------
+
+
+def ranking(
+    user, f: Filters, *, sort: str = "rank", page: int = 1, everything: bool = False
+) -> dict:
+    """The ranked results of a group, a page of them, and the group's summary."""
+    if f.period is None or f.group is None:
+        return {"rows": [], "page_rows": [], "summary": computation.summarize([]), "pages": 1}
+    rows = selectors.period_results(user, period=f.period, group=f.group).rows
+    summary = computation.summarize(rows)
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, descending = "rank", False
+    ordered = sorted(rows, key=SORTS[key], reverse=descending)
+    if everything:
+        return {"rows": ordered, "page_rows": ordered, "summary": summary, "pages": 1, "page": 1}
+    start, end, pages = computation.page_bounds(len(ordered), page, PAGE_SIZE)
+    return {
+        "rows": ordered,
+        "page_rows": ordered[start:end],
+        "summary": summary,
+        "pages": pages,
+        "page": start // PAGE_SIZE + 1,
+        "start": start,
+        "sort": ("-" if descending else "") + key,
+    }
+
+
+# --- heatmap -------------------------------------------------------------------------------------
+
+
+def heatmap(user, f: Filters, *, page: int = 1, everything: bool = False) -> dict:
+    """Units × components (percent of maximum) for a page of the group, and each component's
+    average over the visible results."""
+    if f.period is None or f.group is None:
+        return {"units": [], "components": [], "averages": {}, "pages": 1, "page": 1}
+    base = selectors.period_results(user, period=f.period, group=f.group)
+    start, end, pages = computation.page_bounds(len(base.rows), page, PAGE_SIZE)
+    page_rows = base.rows if everything else base.rows[start:end]
+    whole = len(page_rows) == len(base.rows)
+    detail = selectors.period_results(
+        user,
+        period=f.period,
+        group=f.group,
+        with_rows=False,  # the rows are already read: only the components are wanted
+        component_detail="all" if whole else [r.assessment_id for r in page_rows],
+        component_averages=True,
+    )
+    components = [(code, name) for code, (name, _avg) in detail.component_averages.items()]
+    units = []
+    for r in page_rows:
+        cells = detail.components.get(r.assessment_id, {})
+        units.append(
+            {
+                "row": r,
+                "cells": {code: cells.get(code) for code, _name in components},
+            }
+        )
+    if f.component and any(code == f.component for code, _n in components):
+        units.sort(
+            key=lambda u: (
+                u["cells"][f.component] is None,
+                u["cells"][f.component].percent if u["cells"][f.component] else 0,
+            )
+        )
+    weakest = min(detail.component_averages.items(), key=lambda kv: kv[1][1], default=None)
+    return {
+        "units": units,
+        "components": components,
+        "averages": {code: avg for code, (_name, avg) in detail.component_averages.items()},
+        "weakest": weakest,
+        "pages": 1 if everything else pages,
+        "page": 1 if everything else start // PAGE_SIZE + 1,
+        "count": len(base.rows),
+    }
+
+
+# --- unit profile --------------------------------------------------------------------------------
+
+
+def unit_profile(user, f: Filters, unit: Unit) -> dict:
+    lineage = selectors.unit_lineage(unit)
+    history = selectors.period_results(user, period=None, unit_ids=lineage).rows
+    current = next(
+        (r for r in history if r.unit_id == unit.pk and f.period and r.year == f.period.year), None
+    )
+    series: dict[str, list] = defaultdict(list)
+    # The unit first, then its predecessors, each a line.
+    for member in lineage:
+        for r in history:
+            if r.unit_id == member:
+                # Predecessors may share the unit's name (Sở Tài chính before the merger).
+                name = r.unit_name if member == unit.pk else f"{r.unit_name} ({r.unit_code})"
+                series[name].append((r.year, r.percent, r.rank))
+    data: dict = {
+        "unit": unit,
+        "lineage": lineage,
+        "predecessors": sorted(
+            {(r.unit_id, r.unit_name, r.unit_code) for r in history if r.unit_id != unit.pk}
+        ),
+        "history": history,
+        "series": dict(series),
+        "current": current,
+        "components": [],
+        "lines": [],
+        "group_size": None,
+    }
+    if current is None:
+        return data
+    group = next((g for g in f.groups if g.pk == current.group_id), None)
+    data["group"] = group
+    detail = selectors.period_results(
+        user,
+        period=f.period,
+        group=group,
+        component_detail=[current.assessment_id],
+        component_averages=True,
+    )
+    data["group_size"] = len(detail.rows)
+    cells = detail.components.get(current.assessment_id, {})
+    data["components"] = [
+        {
+            "code": code,
+            "name": name,
+            "cell": cells.get(code),
+            "average": avg,
+            "gap": (cells[code].percent - avg) if cells.get(code) else None,
+        }
+        for code, (name, avg) in detail.component_averages.items()
+    ]
+    assessment = selectors.visible_assessment(user, unit=unit, period=f.period)
+    data["assessment"] = assessment
+    if assessment is not None:
+        lines = selectors.unit_scores(assessment)
+        data["lines"] = lines
+        by_component = defaultdict(list)
+        for line in lines:
+            by_component[line.component_code].append(line)
+        for comp in data["components"]:
+            comp["lines"] = by_component.get(comp["code"], [])
+            comp["lost"] = sum((x.lost for x in comp["lines"]), Decimal(0))
+        data["deductions"] = [(line, d) for line in lines for d in line.deductions]
+        data["explanations"] = [line for line in lines if line.self_explanation]
+    return data
+
+
+# --- deductions ----------------------------------------------------------------------------------
+
+
+def deduction_analysis(user, f: Filters, *, criterion: str | None = None) -> dict:
+    if f.period is None:
+        return {"criteria": [], "components": [], "reasons": [], "drill": None}
+    every = selectors.lost_points_by_criterion(user, period=f.period, group=f.group)
+    # The component filter narrows the Pareto, not the by-component table (one query for both).
+    criteria = computation.pareto(
+        [r for r in every if not f.component or r["component_code"] == f.component]
+    )
+    components: dict[str, dict] = {}
+    for row in every:
+        comp = components.setdefault(
+            row["component_code"],
+            {
+                "code": row["component_code"],
+                "name": row["component_name"],
+                "lost": Decimal(0),
+                "criteria": 0,
+            },
+        )
+        comp["lost"] += row["lost"]
+        comp["criteria"] += 1
+    total = sum((c["lost"] for c in components.values()), Decimal(0))
+    for comp in components.values():
+        comp["share"] = computation.percent(comp["lost"], total) if total else Decimal(0)
+    drill = None
+    if criterion:
+        drill = {
+            "code": criterion,
+            "units": selectors.criterion_losses(
+                user, period=f.period, group=f.group, criterion_code=criterion
+            ),
+        }
+        drill["name"] = drill["units"][0]["criterion_name"] if drill["units"] else ""
+    return {
+        "criteria": criteria,
+        "components": sorted(components.values(), key=lambda c: computation._code_key(c["code"])),
+        "reasons": selectors.reasons_summary(user, period=f.period, group=f.group),
+        "total_lost": total,
+        "drill": drill,
+    }
+
+
+# --- climb ---------------------------------------------------------------------------------------
+
+
+def climb(user, f: Filters, *, unit_id: int | None) -> dict:
+    if f.period is None or f.group is None:
+        return {"rows": [], "unit": None, "targets": []}
+    rows = selectors.period_results(user, period=f.period, group=f.group).rows
+    row = next((r for r in rows if r.unit_id == unit_id), None) if unit_id else None
+    data: dict = {"rows": rows, "row": row, "targets": [], "losses": []}
+    if row is None:
+        return data
+    standings = [
+        computation.Standing(
+            r.unit_id, r.unit_name, r.total_points, r.max_points, r.percent, r.rank
+        )
+        for r in rows
+    ]
+    me = next(s for s in standings if s.unit_id == row.unit_id)
+    shares = selectors.group_full_marks_share(period_id=f.period.pk, group_id=row.group_id)
+    losses = [
+        computation.Loss(
+            code=x["code"],
+            name=x["name"],
+            lost=x["max_points"] - x["points"],
+            method=x["method"],
+            deducted=x["deductions"] > 0,
+            peers_full_share=shares.get(x["code"], Decimal(0)),
+        )
+        for x in selectors.unit_losses_for_climb(row.assessment_id)
+    ]
+    data["unit"] = me
+    data["losses"] = computation.rank_losses(losses)
+    data["targets"] = computation.climb(me, standings, losses)
+    data["hidden_above"] = (row.rank or 1) - 1 - sum(1 for s in standings if s.percent > me.percent)
+    return data
+
+
+# --- comparison ----------------------------------------------------------------------------------
+
+
+def comparison(user, f: Filters) -> dict:
+    if f.period is None or f.group is None:
+        return {"rows": [], "rose": [], "fell": [], "previous": None}
+    previous = f.previous_period
+    current_rows = selectors.period_results(user, period=f.period, group=f.group).rows
+    ids = [r.unit_id for r in current_rows]
+    predecessors = selectors.predecessor_map(ids)
+    previous_rows = (
+        selectors.period_results(
+            user, period=previous, unit_ids=ids + [p for ps in predecessors.values() for p in ps]
+        ).rows
+        if previous is not None
+        else []
+    )
+    rows = computation.compare_periods(current_rows, previous_rows, predecessors)
+    rose, fell = computation.movers(rows)
+    return {"rows": rows, "rose": rose, "fell": fell, "previous": previous}
