@@ -383,12 +383,26 @@ def recompute_results(
     progress: Progress | None = None,
 ) -> int:
     """Recompute now, in this process, and record the run. Returns the number of assessments."""
+    run = recompute_now(period=period, unit_ids=unit_ids, trigger=trigger, progress=progress)
+    return run.assessments
+
+
+def recompute_now(
+    *,
+    period: Period,
+    unit_ids: Iterable[int] | None = None,
+    trigger: str = RecomputeRun.Trigger.DIRECT,
+    progress: Progress | None = None,
+    user=None,
+) -> RecomputeRun:
+    """Recompute now, in this process (waiting for the period's lock), and return the run."""
     units = None if unit_ids is None else sorted({int(u) for u in unit_ids})
     run = RecomputeRun.objects.create(
         period=period,
         status=RecomputeRun.Status.RUNNING,
         trigger=trigger,
         unit_ids=units,
+        requested_by=user if getattr(user, "is_authenticated", False) else None,
         started_at=timezone.now(),
         attempts=1,
     )
@@ -398,7 +412,7 @@ def recompute_results(
         _finish(run, error=exc)
         raise
     _finish(run, stats=stats)
-    return stats.assessments
+    return run
 
 
 def _finish(run: RecomputeRun, *, stats: RecomputeStats | None = None, error=None) -> None:

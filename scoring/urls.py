@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_recompute
 
 app_name = "scoring"
 
@@ -67,4 +67,15 @@ urlpatterns: list = [
     path("ky/<int:year>/ket-qua.<str:fmt>", views.results_export, name="results_export"),
     path("ky/<int:year>/nhap-diem/", views.scores_upload, name="scores_upload"),
     path("ky/<int:year>/nhap-diem/ap-dung/", views.scores_apply, name="scores_apply"),
+    # --- issue 3: recompute status and request ---
+    path(
+        "ky/<int:year>/tinh-lai/trang-thai/",
+        views_recompute.recompute_status,
+        name="recompute_status",
+    ),
+    path(
+        "ky/<int:year>/tinh-lai/",
+        views_recompute.recompute_request_view,
+        name="recompute_request",
+    ),
 ]

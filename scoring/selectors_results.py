@@ -1,0 +1,119 @@
+"""Reads about stored results: recompute status of a period and its published snapshots.
+
+(scoring/selectors.py holds the scoring sheet's reads; these are the results' own.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Max, Prefetch, QuerySet
+
+from .models import (
+    AssessmentResult,
+    Period,
+    RecomputeRun,
+    ResultSnapshot,
+    ResultSnapshotComponent,
+    ResultSnapshotRow,
+)
+from .recompute import run_progress
+
+
+@dataclass(frozen=True)
+class RecomputeStatus:
+    """What a page says about a period's stored results."""
+
+    period: Period
+    computed_at: datetime | None  # when the stored results were last brought up to date
+    last_run: RecomputeRun | None  # the last finished run (done)
+    pending: RecomputeRun | None  # queued or running
+    progress: int  # percent, for a running run
+    failed: RecomputeRun | None  # a failure newer than the last success
+
+    @property
+    def is_pending(self) -> bool:
+        return self.pending is not None
+
+    @property
+    def is_running(self) -> bool:
+        return self.pending is not None and self.pending.status == RecomputeRun.Status.RUNNING
+
+
+def period_recompute_status(period: Period) -> RecomputeStatus:
+    runs = RecomputeRun.objects.filter(period=period)
+    last = runs.filter(status=RecomputeRun.Status.DONE).order_by("-finished_at").first()
+    # A running run first (it is the one moving), else the queued one.
+    pending = (
+        runs.filter(status=RecomputeRun.Status.RUNNING).order_by("-started_at").first()
+        or runs.filter(status=RecomputeRun.Status.QUEUED).first()
+    )
+    failed_qs = runs.filter(status=RecomputeRun.Status.FAILED)
+    if last is not None:
+        failed_qs = failed_qs.filter(finished_at__gt=last.finished_at)
+    failed = failed_qs.order_by("-finished_at").first()
+    computed_at = last.finished_at if last is not None else None
+    if computed_at is None:
+        # Results stored before runs were recorded (or loaded by hand): their own stamp.
+        computed_at = AssessmentResult.objects.filter(period=period).aggregate(
+            at=Max("computed_at")
+        )["at"]
+    return RecomputeStatus(
+        period=period,
+        computed_at=computed_at,
+        last_run=last,
+        pending=pending,
+        progress=run_progress(pending) if pending is not None else 100,
+        failed=failed,
+    )
+
+
+@dataclass(frozen=True)
+class PublishedResults:
+    """One version of a period's published results, with the versions that exist."""
+
+    snapshot: ResultSnapshot
+    rows: QuerySet[ResultSnapshotRow]
+    versions: list[ResultSnapshot] = field(default_factory=list)
+
+    @property
+    def version(self) -> int:
+        return self.snapshot.version
+
+    @property
+    def is_latest(self) -> bool:
+        return self.snapshot.version == self.versions[0].version
+
+
+def period_published_results(period: Period, version: int | None = None) -> PublishedResults | None:
+    """The published results of a period: the latest version, or `version`; None if the period was
+    never published (or that version does not exist). Rows come ordered by group and rank, with
+    their unit, group and component rows (with the component criterion) fetched."""
+    versions = list(
+        ResultSnapshot.objects.filter(period=period)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+    if not versions:
+        return None
+    if version is None:
+        snapshot = versions[0]
+    else:
+        snapshot = next((s for s in versions if s.version == version), None)
+        if snapshot is None:
+            return None
+    rows = (
+        ResultSnapshotRow.objects.filter(snapshot=snapshot)
+        .select_related("unit", "group")
+        .prefetch_related(
+            Prefetch(
+                "components",
+                queryset=ResultSnapshotComponent.objects.select_related("component").order_by(
+                    "component__order"
+                ),
+            )
+        )
+        .order_by("group__order", "group_name", "rank", "unit_name")
+    )
+    return PublishedResults(snapshot=snapshot, rows=rows, versions=versions)
