@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 from django.utils.translation import gettext as _
 
 from indicators.computation import ZERO, CriterionRule, base_points, criterion_points
@@ -59,12 +59,7 @@ class SheetRow:
 
     @property
     def pending_explanations(self) -> int:
-        return sum(
-            1
-            for d in self.deductions
-            for e in d.explanations.all()
-            if e.status == Explanation.Status.PENDING
-        )
+        return sum(getattr(d, "n_pending", 0) for d in self.deductions)
 
     @property
     def needs_explanation(self) -> bool:
@@ -92,7 +87,6 @@ class Sheet:
     assessment: Assessment
     rows: list[SheetRow]
     components: list[ComponentTotal]
-    reasons: list[DeductionReason]
     state_changes: list[StateChange]
     reopen_requests: list[ReopenRequest]
     appraisal_round: int
@@ -138,9 +132,11 @@ def sheet_for(assessment: Assessment) -> Sheet:
     deductions: dict[int, list[Deduction]] = defaultdict(list)
     for d in (
         Deduction.objects.filter(score__assessment=assessment)
-        .select_related("reason", "created_by")
-        .prefetch_related(
-            Prefetch("explanations", queryset=Explanation.objects.order_by("created_at"))
+        .select_related("reason")
+        .annotate(
+            n_pending=Count(
+                "explanations", filter=Q(explanations__status=Explanation.Status.PENDING)
+            )
         )
         .order_by("created_at")
     ):
@@ -156,7 +152,6 @@ def sheet_for(assessment: Assessment) -> Sheet:
             "requested_by", "decided_by"
         )
     )
-    reasons = list(DeductionReason.objects.filter(is_active=True))
     appraisal_round = (
         2
         if any(
@@ -182,7 +177,6 @@ def sheet_for(assessment: Assessment) -> Sheet:
         assessment=assessment,
         rows=rows,
         components=[],
-        reasons=reasons,
         state_changes=state_changes,
         reopen_requests=reopen_requests,
         appraisal_round=appraisal_round,
