@@ -294,6 +294,7 @@ class CriterionLine:
     self_explanation: str
     comment: str
     deductions: list[dict] = field(default_factory=list)
+    detail_url: str | None = None
 
     @property
     def lost(self) -> Decimal:
@@ -337,12 +338,33 @@ def unit_scores(assessment: Assessment) -> list[CriterionLine]:
             "comment",
         )
     }
+    seen: dict[int, dict] = {}
+    # Deductions with the unit's explanations (giải trình) joined in: one query, a row per
+    # explanation (or one with nulls when there is none).
     for d in (
         Deduction.objects.filter(score__assessment=assessment)
-        .order_by("created_at", "pk")
-        .values("id", "score_id", "points", "note", "created_at", reason_label=F("reason__label"))
+        .order_by("created_at", "pk", "explanations__created_at")
+        .values(
+            "id",
+            "score_id",
+            "points",
+            "note",
+            "created_at",
+            reason_label=F("reason__label"),
+            explanation=F("explanations__text"),
+            explanation_status=F("explanations__status"),
+        )
     ):
-        lines[d["score_id"]].deductions.append(d)
+        deduction = seen.get(d["id"])
+        if deduction is None:
+            deduction = {**d, "explanations": []}
+            del deduction["explanation"], deduction["explanation_status"]
+            seen[d["id"]] = deduction
+            lines[d["score_id"]].deductions.append(deduction)
+        if d["explanation"]:
+            deduction["explanations"].append(
+                {"text": d["explanation"], "status": d["explanation_status"]}
+            )
     return list(lines.values())
 
 

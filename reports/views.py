@@ -77,13 +77,24 @@ def heatmap(request: HttpRequest) -> HttpResponse:
 
 
 def _sheet_url(assessment) -> str | None:
-    # The scoring sheet belongs to issue 4; link to it once its URL exists.
+    # The scoring sheet (issue 4) shows evidence and history; its own view checks access again.
     if assessment is None:
         return None
     try:
         return reverse("scoring:sheet", args=[assessment.pk])
     except NoReverseMatch:
         return None
+
+
+def _link_criteria(assessment, lines) -> None:
+    """Each criterion line links to its page on the scoring sheet (evidence, history)."""
+    if assessment is None:
+        return
+    for line in lines:
+        try:
+            line.detail_url = reverse("scoring:criterion", args=[assessment.pk, line.criterion_id])
+        except NoReverseMatch:
+            line.detail_url = None
 
 
 @login_required
@@ -93,6 +104,7 @@ def unit_profile(request: HttpRequest, unit_id: int) -> HttpResponse:
     f = dashboards.parse_filters(request.user, request.GET, need_group=False)
     unit = get_object_or_404(Unit, pk=unit_id)
     data = dashboards.unit_profile(request.user, f, unit)
+    _link_criteria(data.get("assessment"), data.get("lines", []))
     figures = {
         "history": charts.history_lines(data["series"]) if data["series"] else None,
         "components": charts.components_vs_average(
