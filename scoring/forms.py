@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Criterion
+from units.tabular import fmt_number
 
 
 class PointsField(forms.DecimalField):
@@ -162,13 +163,13 @@ class SheetForm(forms.Form):
                     self.add_error(
                         key,
                         _("Tiêu chí %(code)s: điểm phải từ 0 đến %(max)s.")
-                        % {"code": c.code, "max": c.max_points},
+                        % {"code": c.code, "max": fmt_number(c.max_points)},
                     )
                 elif c.step and (value / c.step) % 1:
                     self.add_error(
                         key,
                         _("Tiêu chí %(code)s: điểm phải là bội số của %(step)s.")
-                        % {"code": c.code, "step": c.step},
+                        % {"code": c.code, "step": fmt_number(c.step)},
                     )
             key = sheet_field_name("measured_value", c.pk)
             value = cleaned.get(key)
@@ -183,9 +184,12 @@ class SheetForm(forms.Form):
         out: dict[int, dict] = {}
         for c in self.criteria:
             values = {}
+            # The page marks each row it rendered (an unticked checkbox posts nothing); for rows
+            # without the mark, only the values actually posted count.
+            whole_row = sheet_field_name("row", c.pk) in self.data
             for name in _SCORE_LABELS:
                 key = sheet_field_name(name, c.pk)
-                if key in self.fields:
+                if key in self.fields and (whole_row or key in self.data):
                     values[name] = self.cleaned_data.get(key)
             if values:
                 out[c.pk] = values

@@ -23,7 +23,16 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core.errors import DomainError
 from indicators.computation import ZERO, CriterionRule, criterion_points
 from indicators.models import Criterion
-from units.tabular import Problem, TableError, cell, column_index, nfc, parse_decimal, read_tables
+from units.tabular import (
+    Problem,
+    TableError,
+    cell,
+    column_index,
+    fmt_number,
+    nfc,
+    parse_decimal,
+    read_tables,
+)
 
 from .models import Assessment, CriterionScore, Deduction, DeductionReason, Period
 from .services import _queue_recompute
@@ -221,13 +230,17 @@ def scores_plan(*, period: Period, data: bytes, filename: str = "", round: int =
                             _(
                                 "Điểm %(value)s ngoài khoảng 0 đến %(max)s (điểm tối đa của tiêu chí %(code)s)."
                             )
-                            % {"value": pts, "max": criterion.max_points, "code": criterion.code},
+                            % {
+                                "value": fmt_number(pts),
+                                "max": fmt_number(criterion.max_points),
+                                "code": criterion.code,
+                            },
                         )
                     elif criterion.step and (pts / criterion.step) % 1:
                         problem(
                             "points",
                             _("Điểm %(value)s không là bội số của %(step)s.")
-                            % {"value": pts, "step": criterion.step},
+                            % {"value": fmt_number(pts), "step": fmt_number(criterion.step)},
                         )
                 ded = parsed["deduction"]
                 if ded is not None:
@@ -235,7 +248,7 @@ def scores_plan(*, period: Period, data: bytes, filename: str = "", round: int =
                         problem(
                             "deduction",
                             _("Điểm bị trừ %(value)s ngoài khoảng 0 đến %(max)s.")
-                            % {"value": ded, "max": criterion.max_points},
+                            % {"value": fmt_number(ded), "max": fmt_number(criterion.max_points)},
                         )
                     elif ded > 0 and not reason:
                         problem("reason", _("Cần nêu lý do trừ điểm."))

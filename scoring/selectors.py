@@ -10,7 +10,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+)
 from django.utils.translation import gettext as _
 
 from indicators.computation import ZERO, CriterionRule, base_points, criterion_points
@@ -105,6 +115,18 @@ class Sheet:
         return next((r for r in self.reopen_requests if r.status == r.Status.PENDING), None)
 
 
+def with_round(queryset):
+    """Annotate `second_round`: whether the assessment came back from "appraised" for a second
+    appraisal (saves a query on every sheet request)."""
+    return queryset.annotate(
+        second_round=Exists(
+            StateChange.objects.filter(
+                assessment=OuterRef("pk"), from_state=State.APPRAISED, to_state=State.SUBMITTED
+            )
+        )
+    )
+
+
 def _rule(c: Criterion) -> CriterionRule:
     return CriterionRule(max_points=c.max_points, method=c.method, bands=tuple(c.bands))
 
@@ -123,6 +145,15 @@ def _tree_order(criteria: list[Criterion]) -> list[tuple[Criterion, int]]:
     for root in sorted(children[None], key=lambda c: (c.order, c.code)):
         walk(root, 0)
     return out
+
+
+def sheet_criteria(assessment: Assessment) -> list[Criterion]:
+    """The scored (leaf) criteria of the assessment's framework, in document order."""
+    return list(
+        Criterion.objects.filter(framework_id=assessment.framework_id, is_leaf=True).order_by(
+            "order", "code"
+        )
+    )
 
 
 def sheet_for(assessment: Assessment) -> Sheet:

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -21,6 +21,7 @@ from core.errors import DomainError
 from core.permissions import Action, can
 from indicators.computation import ZERO, CriterionRule, criterion_points
 from indicators.models import Criterion
+from units.tabular import fmt_number
 
 from .models import (
     Assessment,
@@ -33,7 +34,7 @@ from .models import (
     StateChange,
 )
 from .permissions import is_own_unit, may_answer_deductions, may_appraise, may_self_assess
-from .services import _check_points, _queue_recompute, score_refresh_points
+from .services import _queue_recompute, score_refresh_points
 from .workflow import FROZEN, State
 
 SELF_FIELDS = ("self_points", "self_explanation")
@@ -66,7 +67,11 @@ class SheetSaveResult:
 
 
 def appraisal_round(assessment: Assessment) -> int:
-    """2 once the assessment has been sent back from "appraised" for a second appraisal, else 1."""
+    """2 once the assessment has been sent back from "appraised" for a second appraisal, else 1.
+    Uses the `second_round` annotation (scoring.selectors.with_round) when the caller fetched it."""
+    annotated = getattr(assessment, "second_round", None)
+    if annotated is not None:
+        return 2 if annotated else 1
     returned = StateChange.objects.filter(
         assessment=assessment, from_state=State.APPRAISED, to_state=State.SUBMITTED
     ).exists()
@@ -79,10 +84,32 @@ def editable_fields(user, assessment: Assessment, *, round_: int | None = None) 
     if may_self_assess(user, assessment):
         fields.update(SELF_FIELDS)
     if may_appraise(user, assessment):
-        round_ = round_ or appraisal_round(assessment)
+        round_ = (
+            round_ or getattr(assessment, "appraisal_round", None) or appraisal_round(assessment)
+        )
         fields.update(APPRAISAL_FIELDS)
         fields.discard("appraised_points" if round_ == 2 else "final_points")
     return fields
+
+
+def _check_points(value: Decimal | None, criterion: Criterion, label: str) -> None:
+    if value is None:
+        return
+    if value < 0 or value > criterion.max_points:
+        raise DomainError(
+            _("%(label)s của tiêu chí %(code)s phải từ 0 đến %(max)s (nhận được %(value)s).")
+            % {
+                "label": label,
+                "code": criterion.code,
+                "max": fmt_number(criterion.max_points),
+                "value": fmt_number(value),
+            }
+        )
+    if criterion.step and (value / criterion.step) % 1:
+        raise DomainError(
+            _("%(label)s của tiêu chí %(code)s phải là bội số của %(step)s.")
+            % {"label": label, "code": criterion.code, "step": fmt_number(criterion.step)}
+        )
 
 
 def _rule(criterion: Criterion) -> CriterionRule:
@@ -133,6 +160,7 @@ def sheet_save(
     user,
     version: int,
     rows: dict[int, dict[str, Any]],
+    criteria: list[Criterion] | None = None,
     change_reason: str = "",
 ) -> SheetSaveResult:
     """Save every row of the scoring sheet at once.
@@ -144,37 +172,48 @@ def sheet_save(
     are written (with history: who, when, old and new value), the version is bumped, and one
     recompute of the period is queued.
     """
+    now = timezone.now()
     with transaction.atomic():
-        locked = (
-            Assessment.objects.select_for_update(of=("self",))
-            .select_related("framework")
-            .get(pk=assessment.pk)
-        )
-        if locked.version != version:
-            who, when = _last_change(locked)
-            raise StaleSheet(
-                stale_message(changed_by=who, changed_at=when),
-                current_version=locked.version,
-                changed_by=who,
-                changed_at=when,
+        # Optimistic locking in one statement: the row is locked by the UPDATE until commit, and
+        # matches only if nobody saved (version) or moved the workflow (state) since the page loaded.
+        bumped = Assessment.objects.filter(
+            pk=assessment.pk, version=version, state=assessment.state
+        ).update(version=F("version") + 1, updated_at=now)
+        if not bumped:
+            current = Assessment.objects.get(pk=assessment.pk)
+            if current.version != version:
+                who, when = _last_change(current)
+                raise StaleSheet(
+                    stale_message(changed_by=who, changed_at=when),
+                    current_version=current.version,
+                    changed_by=who,
+                    changed_at=when,
+                )
+            raise DomainError(
+                _("Bản đánh giá vừa chuyển sang trạng thái “%(state)s”; hãy tải lại trang.")
+                % {"state": State(current.state).label}
             )
+        locked = assessment
         allowed = editable_fields(user, locked)
+        if criteria is None:
+            criteria = list(
+                Criterion.objects.filter(framework_id=locked.framework_id, is_leaf=True)
+            )
         criteria = {
-            c.pk: c
-            for c in Criterion.objects.filter(framework_id=locked.framework_id, is_leaf=True)
+            c.pk: c for c in criteria if c.framework_id == locked.framework_id and c.is_leaf
         }
-        existing = {s.criterion_id: s for s in CriterionScore.objects.filter(assessment=locked)}
-        deducted = dict(
-            Deduction.objects.filter(score__assessment=locked)
-            .values_list("score__criterion_id")
-            .annotate(total=Sum("points"))
-        )
+        existing = {
+            s.criterion_id: s
+            for s in CriterionScore.objects.filter(assessment_id=locked.pk).annotate(
+                deducted=Sum("deductions__points")
+            )
+        }
+        deducted = {cid: s.deducted or ZERO for cid, s in existing.items()}
         errors: list[str] = []
         to_create: list[CriterionScore] = []
         to_update: list[CriterionScore] = []
         changed_fields: set[str] = set()
         changed_codes: list[str] = []
-        now = timezone.now()
         for criterion_id, values in rows.items():
             criterion = criteria.get(criterion_id)
             if criterion is None:
@@ -252,13 +291,15 @@ def sheet_save(
             )
         changed = len(to_create) + len(to_update)
         if changed:
-            locked.version += 1
-            # A plain UPDATE: the version is bookkeeping, not a change worth a history row.
-            Assessment.objects.filter(pk=locked.pk).update(version=locked.version, updated_at=now)
+            new_version = version + 1
             _queue_recompute(locked.period_id)
-    assessment.version = locked.version
+        else:
+            # Nothing changed: give the version back so that other open pages stay valid.
+            new_version = version
+            Assessment.objects.filter(pk=locked.pk).update(version=version)
+    assessment.version = new_version
     return SheetSaveResult(
-        changed_scores=changed, version=locked.version, changed_criteria=changed_codes
+        changed_scores=changed, version=new_version, changed_criteria=changed_codes
     )
 
 
@@ -297,7 +338,7 @@ def deduction_edit(
     if points > deduction.score.max_points:
         raise DomainError(
             _("Điểm bị trừ không được lớn hơn điểm tối đa của tiêu chí (%(max)s).")
-            % {"max": deduction.score.max_points}
+            % {"max": fmt_number(deduction.score.max_points)}
         )
     if not reason and not (note or "").strip():
         raise DomainError(_("Cần nêu lý do trừ điểm."))

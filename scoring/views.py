@@ -71,7 +71,9 @@ def _sheet_assessment(request: HttpRequest, assessment_id: int) -> Assessment:
     assessment = get_assessment_for_user(
         request.user,
         assessment_id,
-        queryset=Assessment.objects.select_related("unit", "period", "framework"),
+        queryset=selectors.with_round(
+            Assessment.objects.select_related("unit", "period", "framework")
+        ),
     )
     if not (can(request.user, Action.VIEW_ALL_UNITS) or is_own_unit(request.user, assessment)):
         raise Http404
@@ -226,9 +228,8 @@ def _render_sheet(
             "may_decide_reopen": can(request.user, Action.PUBLISH),
             "reopen_form": ReopenRequestForm(),
             "show_self": True,
-            "show_round2": sheet.appraisal_round == 2 or any(
-                r.score and r.score.final_points is not None for r in sheet.leaves
-            ),
+            "show_round2": sheet.appraisal_round == 2
+            or any(r.score and r.score.final_points is not None for r in sheet.leaves),
             "sheet_data": {
                 "locale": "vi-VN" if request.LANGUAGE_CODE == "vi" else "en-US",
                 "unsaved": _("Có thay đổi chưa lưu. Rời trang sẽ mất các thay đổi này."),
@@ -267,26 +268,27 @@ def _conflicts(sheet: selectors.Sheet, form: SheetForm) -> list[dict]:
 @login_required
 def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = _sheet_assessment(request, assessment_id)
-    data = selectors.sheet_for(assessment)
-    editable = sheet_services.editable_fields(
-        request.user, assessment, round_=data.appraisal_round
-    )
-    criteria = [r.criterion for r in data.leaves]
+    editable = sheet_services.editable_fields(request.user, assessment)
     if request.method != "POST":
+        data = selectors.sheet_for(assessment)
+        criteria = [r.criterion for r in data.leaves]
         form = SheetForm(initial=_initial(data), criteria=criteria, editable=editable)
         return _render_sheet(request, data, form)
     if not editable:
         raise PermissionDenied
+    # Saving reads only what validation needs; the full sheet is read again only to show errors.
+    criteria = selectors.sheet_criteria(assessment)
     form = SheetForm(request.POST, criteria=criteria, editable=editable)
     if not form.is_valid():
         messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem các ô tô đỏ."))
-        return _render_sheet(request, data, form, status=400)
+        return _render_sheet(request, selectors.sheet_for(assessment), form, status=400)
     try:
         result = sheet_services.sheet_save(
             assessment=assessment,
             user=request.user,
             version=form.cleaned_data["version"],
             rows=form.rows(),
+            criteria=criteria,
         )
     except sheet_services.StaleSheet as exc:
         messages.error(request, _error_text(exc))
@@ -301,7 +303,7 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     except DomainError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return _render_sheet(request, data, form, status=400)
+        return _render_sheet(request, selectors.sheet_for(assessment), form, status=400)
     if result.changed_scores:
         messages.success(
             request,
@@ -329,7 +331,9 @@ def transition(request: HttpRequest, assessment_id: int) -> HttpResponse:
         messages.error(request, _("Cần nêu lý do khi trả lại bản đánh giá."))
         return redirect(_sheet_url(assessment))
     try:
-        assessment_transition(assessment=assessment, to_state=target, user=request.user, reason=reason)
+        assessment_transition(
+            assessment=assessment, to_state=target, user=request.user, reason=reason
+        )
     except DomainError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -185,3 +185,15 @@ def cell(row: list, index: int | None):
     if index is None or index >= len(row):
         return None
     return row[index]
+
+
+def fmt_number(value) -> str:
+    """A number for a message, the way the current language writes it: 4; 0,25; 3,5 in Vietnamese."""
+    from django.utils import formats
+
+    if value is None:
+        return ""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+    return formats.number_format(value, use_l10n=True, force_grouping=False)
