@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 SEPARATORS = ",."
 FONT = {"family": "DejaVu Sans, Segoe UI, Arial, sans-serif", "size": 12}
 BAND_COLOURS = ["#1a7f37", "#2f6fb3", "#d6a100", "#c2410c", "#8b1e3f", "#6b7280"]
-PROVISIONAL_PATTERN = {"shape": "/", "fgcolor": "#ffffff", "size": 6, "solidity": 0.3}
 
 
 def _vn(value: Decimal | float | None, places: int = 2) -> str:
@@ -44,9 +43,26 @@ def _layout(**extra) -> dict:
     return layout
 
 
+# The usual band names keep their colour whichever bands a group happens to have.
+KNOWN_BANDS = {
+    "A": "#1a7f37",
+    "B": "#2f6fb3",
+    "C": "#d6a100",
+    "D": "#c2410c",
+    "Xuất sắc": "#14532d",
+    "Tốt": "#1a7f37",
+    "Khá": "#2f6fb3",
+    "Trung bình": "#d6a100",
+    "Yếu": "#c2410c",
+}
+
+
 def band_colour_map(bands: Sequence[str]) -> dict[str, str]:
     ordered = sorted({b for b in bands if b})
-    return {band: BAND_COLOURS[i % len(BAND_COLOURS)] for i, band in enumerate(ordered)}
+    return {
+        band: KNOWN_BANDS.get(band, BAND_COLOURS[i % len(BAND_COLOURS)])
+        for i, band in enumerate(ordered)
+    }
 
 
 def ranking_bars(rows: Sequence, *, average: Decimal | None, highlight: int | None = None) -> dict:
@@ -66,7 +82,9 @@ def ranking_bars(rows: Sequence, *, average: Decimal | None, highlight: int | No
                 "name": _("Xếp loại %(band)s") % {"band": band} if band else _("Chưa xếp loại"),
                 "y": [labels[i] for i in idx],
                 "x": [float(ordered[i].percent) for i in idx],
-                "text": [_vn(ordered[i].percent) for i in idx],
+                "text": [
+                    _vn(ordered[i].percent) + ("" if ordered[i].published else "*") for i in idx
+                ],
                 "textposition": "outside",
                 "cliponaxis": False,
                 "customdata": [
@@ -88,10 +106,9 @@ def ranking_bars(rows: Sequence, *, average: Decimal | None, highlight: int | No
                         ],
                         "width": [3 if ordered[i].unit_id == highlight else 0 for i in idx],
                     },
-                    "pattern": {
-                        **PROVISIONAL_PATTERN,
-                        "shape": ["" if ordered[i].published else "/" for i in idx],
-                    },
+                    # Provisional results are paler (plotly's hatch patterns need inline styles,
+                    # which the CSP refuses) and their labels carry an asterisk.
+                    "opacity": [1 if ordered[i].published else 0.5 for i in idx],
                 },
             }
         )
@@ -110,29 +127,30 @@ def ranking_bars(rows: Sequence, *, average: Decimal | None, highlight: int | No
         showlegend=True,
     )
     if average is not None:
+        # Behind the bars and their labels; the legend entry comes from an empty line trace.
         layout["shapes"] = [
             {
                 "type": "line",
+                "layer": "below",
                 "x0": float(average),
                 "x1": float(average),
                 "yref": "paper",
                 "y0": 0,
                 "y1": 1,
-                "line": {"color": "#6b7280", "dash": "dash", "width": 1.5},
+                "line": {"color": "#4b5563", "dash": "dash", "width": 1.5},
             }
         ]
-        layout["annotations"] = [
+        traces.append(
             {
-                "x": float(average),
-                "yref": "paper",
-                "y": 0,
-                "yanchor": "top",
-                "showarrow": False,
-                "text": _("TB %(avg)s") % {"avg": _vn(average)},
-                "font": {"size": 11, "color": "#374151"},
-                "bgcolor": "#ffffff",
+                "type": "scatter",
+                "mode": "lines",
+                "x": [None],
+                "y": [None],
+                "name": _("Trung bình khối %(avg)s%%") % {"avg": _vn(average)},
+                "line": {"color": "#4b5563", "dash": "dash", "width": 1.5},
+                "hoverinfo": "skip",
             }
-        ]
+        )
     return {"data": traces, "layout": layout}
 
 
@@ -187,32 +205,37 @@ def component_heatmap(
 
 def history_lines(series: dict[str, list[tuple[int, Decimal, int | None]]]) -> dict:
     """Percent over the years, one line per unit of the lineage (a merged unit and its forebears)."""
+    years = sorted({str(year) for points in series.values() for year, _p, _r in points})
+    values = [float(p) for points in series.values() for _y, p, _r in points]
     data = []
     for name, points in series.items():
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers+text",
-                "name": _short(name, 40),
+                "name": _short(name, 48),
                 "x": [str(year) for year, _p, _r in points],
                 "y": [float(p) for _y, p, _r in points],
-                "text": [f"{_vn(p)} ({_('hạng')} {r})" if r else _vn(p) for _y, p, r in points],
+                "text": [f"{_vn(p)} (#{r})" if r else _vn(p) for _y, p, r in points],
                 "textposition": "top center",
+                "cliponaxis": False,
                 "hovertemplate": "%{x}: %{y:.2f}%<extra>%{fullData.name}</extra>",
             }
         )
+    low = min(values, default=0)
+    high = max(values, default=100)
     return {
         "data": data,
         "layout": _layout(
-            height=300,
-            xaxis={"type": "category", "title": {"text": _("Năm")}},
+            height=320,
+            xaxis={"type": "category", "categoryorder": "array", "categoryarray": years},
             yaxis={
                 "ticksuffix": "%",
-                "title": {"text": _("Chỉ số CCHC (%)")},
                 "gridcolor": "#e5e7eb",
+                "range": [max(0, low - 5), min(105, high + 5)],
             },
-            legend={"orientation": "h", "y": -0.3},
-            margin={"l": 10, "r": 20, "t": 30, "b": 60},
+            legend={"orientation": "h", "y": -0.15, "yanchor": "top"},
+            margin={"l": 50, "r": 50, "t": 30, "b": 20},
         ),
     }
 
