@@ -1,0 +1,172 @@
+"""Deductions with reusable reasons and free text, edited and removed by the appraisal; the unit's
+explanations (giải trình), accepted or rejected by the Interior Department."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from core.errors import DomainError
+from scoring.models import CriterionScore, Deduction, DeductionReason, Explanation
+from scoring.services import deduction_add
+from scoring.sheet_services import (
+    deduction_delete,
+    deduction_edit,
+    explanation_decide,
+    explanation_submit,
+)
+from scoring.workflow import State
+
+
+@pytest.fixture
+def submitted(assessment):
+    assessment.state = State.SUBMITTED
+    assessment.save()
+    return assessment
+
+
+@pytest.fixture
+def late(db):
+    return DeductionReason.objects.create(code="tre-han", label="Nộp báo cáo trễ hạn")
+
+
+def points(assessment, code):
+    return CriterionScore.objects.get(assessment=assessment, criterion__code=code).points
+
+
+def test_staff_record_a_deduction_with_a_reusable_reason_from_the_criterion_page(
+    client, staff, submitted, late
+):
+    criterion = submitted.framework.criteria.get(code="1.1")
+    client.force_login(staff)
+    page = client.get(reverse("scoring:criterion", args=[submitted.pk, criterion.pk]))
+    assert "Nộp báo cáo trễ hạn" in page.content.decode()
+    url = reverse("scoring:deduction_add", args=[submitted.pk, criterion.pk])
+    response = client.post(url, {"points": "0,75", "reason": late.pk, "note": "Quý III"})
+    assert response.status_code == 302
+    deduction = Deduction.objects.get()
+    assert (deduction.points, deduction.reason, deduction.note) == (D("0.75"), late, "Quý III")
+    assert points(submitted, "1.1") == D("3.25")
+    # Free text alone is a reason too; nothing at all is not.
+    client.post(url, {"points": "0,25", "note": "Thiếu chữ ký"})
+    assert points(submitted, "1.1") == D(3)
+    response = client.post(url, {"points": "1"}, follow=True)
+    assert "Cần chọn lý do hoặc ghi diễn giải" in response.content.decode()
+    assert Deduction.objects.count() == 2
+
+
+def test_editing_and_removing_a_deduction_recomputes_the_criterion(staff, submitted, late):
+    criterion = submitted.framework.criteria.get(code="1.1")
+    deduction = deduction_add(
+        assessment=submitted, criterion=criterion, points=D(1), user=staff, reason=late
+    )
+    assert points(submitted, "1.1") == D(3)
+    deduction_edit(deduction=deduction, user=staff, points=D("1.5"), reason=late)
+    assert points(submitted, "1.1") == D("2.5")
+    with pytest.raises(DomainError, match="lớn hơn 0"):
+        deduction_edit(deduction=deduction, user=staff, points=D(0), reason=late)
+    with pytest.raises(DomainError, match="không được lớn hơn điểm tối đa"):
+        deduction_edit(deduction=deduction, user=staff, points=D(5), reason=late)
+    with pytest.raises(DomainError, match="lý do"):
+        deduction_edit(deduction=deduction, user=staff, points=D(1), reason=None, note=" ")
+    deduction_delete(deduction=deduction, user=staff)
+    assert points(submitted, "1.1") == D(4)
+
+
+def test_unit_heads_cannot_edit_or_remove_deductions(client, staff, unit_head, submitted, late):
+    criterion = submitted.framework.criteria.get(code="1.1")
+    deduction = deduction_add(
+        assessment=submitted, criterion=criterion, points=D(1), user=staff, reason=late
+    )
+    with pytest.raises(DomainError):
+        deduction_edit(deduction=deduction, user=unit_head, points=D("0.5"), reason=late)
+    client.force_login(unit_head)
+    client.post(reverse("scoring:deduction_delete", args=[submitted.pk, deduction.pk]))
+    assert Deduction.objects.filter(pk=deduction.pk).exists()
+
+
+def test_deductions_are_refused_outside_the_appraisal(staff, assessment, late):
+    assessment.state = State.SUBMITTED
+    assessment.save()
+    deduction = deduction_add(
+        assessment=assessment,
+        criterion=assessment.framework.criteria.get(code="1.1"),
+        points=D(1),
+        user=staff,
+        reason=late,
+    )
+    assessment.state = State.PUBLISHED
+    assessment.save()
+    with pytest.raises(DomainError, match="đang thẩm định"):
+        deduction_edit(deduction=deduction, user=staff, points=D(2), reason=late)
+
+
+def test_the_unit_explains_a_deduction_and_staff_decide(client, staff, unit_head, submitted, late):
+    criterion = submitted.framework.criteria.get(code="1.2")
+    deduction = deduction_add(
+        assessment=submitted, criterion=criterion, points=D(2), user=staff, reason=late
+    )
+    client.force_login(unit_head)
+    url = reverse("scoring:explanation_add", args=[submitted.pk, deduction.pk])
+    client.post(url, {"text": "Báo cáo đã gửi qua hệ thống ngày 14/12, kèm ảnh chụp."})
+    explanation = Explanation.objects.get()
+    assert explanation.author == unit_head and explanation.status == Explanation.Status.PENDING
+    # While it waits, rewriting replaces it instead of piling up answers.
+    client.post(url, {"text": "Báo cáo đã gửi ngày 14/12 (số 45/BC)."})
+    assert Explanation.objects.get().text == "Báo cáo đã gửi ngày 14/12 (số 45/BC)."
+    sheet = client.get(reverse("scoring:sheet", args=[submitted.pk]))
+    assert "1 giải trình chờ xem xét" in sheet.content.decode()
+    # A rejection needs a reason; the unit cannot decide its own explanation.
+    with pytest.raises(DomainError, match="lý do"):
+        explanation_decide(explanation=explanation, user=staff, accept=False)
+    with pytest.raises(DomainError, match="Chỉ Sở Nội vụ"):
+        explanation_decide(explanation=explanation, user=unit_head, accept=True)
+    client.force_login(staff)
+    decide = reverse("scoring:explanation_decide", args=[submitted.pk, explanation.pk])
+    client.post(decide, {"accept": "1", "note": "Có căn cứ"})
+    explanation.refresh_from_db()
+    assert explanation.status == Explanation.Status.ACCEPTED
+    assert explanation.decided_by == staff and explanation.decision_note == "Có căn cứ"
+    with pytest.raises(DomainError, match="đã được xem xét"):
+        explanation_decide(explanation=explanation, user=staff, accept=False, note="Đổi ý")
+
+
+def test_other_units_cannot_explain_and_nobody_explains_after_publication(
+    staff, unit_head, other_unit_head, submitted, late
+):
+    deduction = deduction_add(
+        assessment=submitted,
+        criterion=submitted.framework.criteria.get(code="1.2"),
+        points=D(1),
+        user=staff,
+        reason=late,
+    )
+    with pytest.raises(DomainError):
+        explanation_submit(deduction=deduction, user=other_unit_head, text="Không phải đơn vị tôi")
+    with pytest.raises(DomainError, match="trống"):
+        explanation_submit(deduction=deduction, user=unit_head, text="   ")
+    submitted.state = State.PUBLISHED
+    submitted.save()
+    with pytest.raises(DomainError):
+        explanation_submit(deduction=deduction, user=unit_head, text="Muộn")
+    assert not Explanation.objects.exists()
+
+
+def test_another_units_head_cannot_reach_a_deduction_by_url(
+    client, staff, other_unit_head, submitted, late
+):
+    deduction = deduction_add(
+        assessment=submitted,
+        criterion=submitted.framework.criteria.get(code="1.2"),
+        points=D(1),
+        user=staff,
+        reason=late,
+    )
+    client.force_login(other_unit_head)
+    url = reverse("scoring:explanation_add", args=[submitted.pk, deduction.pk])
+    assert client.post(url, {"text": "x"}).status_code == 404
+    criterion = submitted.framework.criteria.get(code="1.2")
+    assert (
+        client.get(reverse("scoring:criterion", args=[submitted.pk, criterion.pk])).status_code
+        == 404
+    )
