@@ -65,6 +65,9 @@ STALE_QUEUED = timedelta(minutes=5)
 # Above this many units a partial recompute is not worth it: recompute the period.
 MAX_PARTIAL_UNITS = 500
 STEPS = 4
+TEMP_TABLE = "recompute_components"
+TOTALS_TABLE = "recompute_totals"
+RANKED_TABLE = "recompute_ranked"
 
 Progress = Callable[[int, int, str], None]
 
@@ -145,9 +148,20 @@ def compute(
 
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, period.pk, wait=wait)
+        temp_on_commit = ""
         if connection.vendor == "postgresql":
             # The per-(assessment, component) aggregate of a national period stays in memory.
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            # Stored results are derived data: a crash losing the last recompute loses nothing
+            # that the next one (or the nightly one) does not rebuild, so skip the WAL flush wait.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            temp_on_commit = " ON COMMIT DROP"
+            # Let the one big aggregate use parallel workers: scores are stored assessment by
+            # assessment, so the workers' partial groups hardly overlap and gathering them is cheap
+            # (the default costs assume the opposite and keep the plan on one core).
+            if units is None:
+                cursor.execute("SET LOCAL parallel_setup_cost = 100")
+                cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
         groups_before: set[int | None] = set()
         if units is not None:
             cursor.execute(
@@ -156,77 +170,132 @@ def compute(
             )
             groups_before = {row[0] for row in cursor.fetchall()}
 
-        # 1. Component results.
+        # Rows of other tables are picked by assessment. For a whole period the assessments' ids
+        # form a range (created together), and a range test is far cheaper than a semi-join over a
+        # million scores; rows of another period's assessments inside the range are dropped by the
+        # join with this period's assessments below.
+        if units is None:
+            cursor.execute(f"SELECT MIN(id), MAX(id) FROM {a_t} WHERE period_id = %s", [period.pk])
+            low, high = cursor.fetchone()
+
+            def of_scope(column: str) -> tuple[str, list]:
+                return f"{column} BETWEEN %s AND %s", [low, high]
+        else:
+
+            def of_scope(column: str) -> tuple[str, list]:
+                return f"{column} IN ({scope})", scope_params
+
+        scores_where, scores_params = of_scope("s.assessment_id")
+        if connection.vendor == "postgresql":
+            # Not-applicable scores are rare: filtered aggregates cost almost nothing.
+            score_sums = (
+                "SUM(s.points) - COALESCE(SUM(s.points) FILTER (WHERE s.not_applicable), 0)"
+                " AS points, SUM(s.max_points) FILTER (WHERE s.not_applicable) AS na_maximum"
+            )
+        else:
+            score_sums = (
+                "SUM(CASE WHEN s.not_applicable THEN 0 ELSE s.points END) AS points, "
+                "SUM(CASE WHEN s.not_applicable THEN s.max_points ELSE 0 END) AS na_maximum"
+            )
+
+        # 1. Component results, computed once into a temporary table (not WAL-logged), then
+        # written where they differ: an UPDATE joined on the key and an INSERT of the missing rows
+        # cost far less than ON CONFLICT's per-row speculative insertion.
         report(0, STEPS, "components")
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLE}")
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE {TEMP_TABLE}{temp_on_commit} AS
+            SELECT y.*, c.id IS NOT NULL AS present,
+                   (c.id IS NULL OR c.points IS DISTINCT FROM y.points
+                    OR c.max_points IS DISTINCT FROM y.maximum
+                    OR c.percent IS DISTINCT FROM y.percent) AS changed
+            FROM (
+                SELECT x.assessment_id, x.component_id, x.points, x.maximum,
+                       CASE WHEN x.maximum > 0
+                            THEN ROUND(x.points * 100.0 / x.maximum{fn["eps"]}, 2) ELSE 0 END
+                           AS percent
+                FROM (
+                    SELECT a.id AS assessment_id, cm.component_id,
+                           ROUND(COALESCE(s.points, 0){fn["eps"]}, 2) AS points,
+                           ROUND(cm.maximum - COALESCE(s.na_maximum, 0){fn["eps"]}, 2) AS maximum
+                    FROM {a_t} a
+                    JOIN (
+                        SELECT framework_id, component_id, SUM(max_points) AS maximum
+                        FROM {c_t} WHERE is_leaf GROUP BY framework_id, component_id
+                    ) cm ON cm.framework_id = a.framework_id
+                    LEFT JOIN (
+                        SELECT s.assessment_id, s.component_id, {score_sums}
+                        FROM {s_t} s
+                        WHERE {scores_where}
+                        GROUP BY s.assessment_id, s.component_id
+                    ) s ON s.assessment_id = a.id AND s.component_id = cm.component_id
+                    WHERE a.period_id = %s{ufilter}
+                ) x
+            ) y
+            LEFT JOIN {cr_t} c
+                ON c.assessment_id = y.assessment_id AND c.component_id = y.component_id
+            """,
+            [*scores_params, *scope_params],
+        )
+        cursor.execute(
+            f"""
+            UPDATE {cr_t} SET points = t.points, max_points = t.maximum, percent = t.percent
+            FROM {TEMP_TABLE} t
+            WHERE t.present AND t.changed
+              AND {cr_t}.assessment_id = t.assessment_id
+              AND {cr_t}.component_id = t.component_id
+            """
+        )
+        components_changed = max(cursor.rowcount, 0)
         cursor.execute(
             f"""
             INSERT INTO {cr_t} (assessment_id, component_id, points, max_points, percent)
-            SELECT x.id, x.component_id, x.points, x.maximum,
-                   CASE WHEN x.maximum > 0
-                        THEN ROUND(x.points * 100.0 / x.maximum{fn["eps"]}, 2) ELSE 0 END
-            FROM (
-                SELECT a.id, cm.component_id,
-                       ROUND(COALESCE(s.points, 0){fn["eps"]}, 2) AS points,
-                       ROUND(cm.maximum - COALESCE(s.na_maximum, 0){fn["eps"]}, 2) AS maximum
-                FROM {a_t} a
-                JOIN (
-                    SELECT framework_id, component_id, SUM(max_points) AS maximum
-                    FROM {c_t} WHERE is_leaf GROUP BY framework_id, component_id
-                ) cm ON cm.framework_id = a.framework_id
-                LEFT JOIN (
-                    SELECT s.assessment_id, s.component_id,
-                           SUM(CASE WHEN s.not_applicable THEN 0 ELSE s.points END) AS points,
-                           SUM(CASE WHEN s.not_applicable THEN s.max_points ELSE 0 END)
-                               AS na_maximum
-                    FROM {s_t} s
-                    WHERE s.assessment_id IN ({scope})
-                    GROUP BY s.assessment_id, s.component_id
-                ) s ON s.assessment_id = a.id AND s.component_id = cm.component_id
-                WHERE a.period_id = %s{ufilter}
-            ) x
-            WHERE TRUE
-            ON CONFLICT (assessment_id, component_id) DO UPDATE
-            SET points = excluded.points, max_points = excluded.max_points,
-                percent = excluded.percent
-            WHERE {cr_t}.points IS DISTINCT FROM excluded.points
-               OR {cr_t}.max_points IS DISTINCT FROM excluded.max_points
-               OR {cr_t}.percent IS DISTINCT FROM excluded.percent
-            """,
-            [*scope_params, *scope_params],
+            SELECT t.assessment_id, t.component_id, t.points, t.maximum, t.percent
+            FROM {TEMP_TABLE} t WHERE NOT t.present
+            """
         )
-        components_changed = max(cursor.rowcount, 0)
-        # Components no longer in the assessment's framework (the framework was edited).
+        inserted = max(cursor.rowcount, 0)
+        components_changed += inserted
+        # Rows stored before this run in scope, against those this run found: equal counts mean
+        # no stored row is left over; otherwise remove components that left the framework.
+        cr_where, cr_params = of_scope("c.assessment_id")
         cursor.execute(
             f"""
-            DELETE FROM {cr_t}
-            WHERE assessment_id IN ({scope})
-              AND NOT EXISTS (
-                SELECT 1 FROM {a_t} a2 JOIN {c_t} k ON k.framework_id = a2.framework_id
-                WHERE a2.id = {cr_t}.assessment_id AND k.component_id = {cr_t}.component_id
-                  AND k.is_leaf
-              )
+            SELECT (SELECT COUNT(*) FROM {cr_t} c WHERE {cr_where}),
+                   (SELECT COUNT(*) FROM {TEMP_TABLE} WHERE present)
             """,
-            scope_params,
+            cr_params,
         )
-        components_changed += max(cursor.rowcount, 0)
+        stored, found = cursor.fetchone()
+        if stored != found + inserted:
+            cursor.execute(
+                f"""
+                DELETE FROM {cr_t}
+                WHERE assessment_id IN ({scope})
+                  AND NOT EXISTS (
+                    SELECT 1 FROM {TEMP_TABLE} t
+                    WHERE t.assessment_id = {cr_t}.assessment_id
+                      AND t.component_id = {cr_t}.component_id
+                  )
+                """,
+                scope_params,
+            )
+            components_changed += max(cursor.rowcount, 0)
 
-        # 2. Assessment results (rank and rank change are kept; step 3 refreshes them).
+        # 2. Totals, percent, band and group of each assessment in scope.
         report(1, STEPS, "totals")
+        adj_where, adj_params = of_scope("j.assessment_id")
         pct = (
             f"CASE WHEN t.maximum > 0 THEN {fn['least']}(100, "
             f"ROUND(t.total * 100.0 / t.maximum{fn['eps']}, 2)) ELSE 0 END"
         )
+        cursor.execute(f"DROP TABLE IF EXISTS {TOTALS_TABLE}")
         cursor.execute(
             f"""
-            INSERT INTO {r_t} (assessment_id, period_id, group_id, total_points, max_points,
-                               percent, "rank", rank_change, band, computed_at)
-            SELECT u.id, %s, gm.group_id, u.total, u.maximum, u.percent, NULL, NULL,
-                   COALESCE((
-                       SELECT b.label FROM {b_t} b
-                       WHERE b.framework_id = u.framework_id AND b.min_percent <= u.percent
-                       ORDER BY b.min_percent DESC LIMIT 1
-                   ), ''),
-                   %s
+            CREATE TEMPORARY TABLE {TOTALS_TABLE}{temp_on_commit} AS
+            SELECT u.id AS assessment_id, u.unit_id, gm.group_id, u.total, u.maximum, u.percent,
+                   COALESCE(b.label, '') AS band
             FROM (
                 SELECT t.id, t.unit_id, t.framework_id, t.total, t.maximum, {pct} AS percent
                 FROM (
@@ -240,62 +309,123 @@ def compute(
                     FROM {a_t} a
                     JOIN {f_t} f ON f.id = a.framework_id
                     LEFT JOIN (
-                        SELECT assessment_id, SUM(points) AS points, SUM(max_points) AS maximum
-                        FROM {cr_t} WHERE assessment_id IN ({scope})
-                        GROUP BY assessment_id
+                        SELECT assessment_id, SUM(points) AS points, SUM(maximum) AS maximum
+                        FROM {TEMP_TABLE} GROUP BY assessment_id
                     ) c ON c.assessment_id = a.id
                     LEFT JOIN (
                         SELECT assessment_id,
                                SUM(CASE WHEN kind = 'bonus' THEN points ELSE 0 END) AS bonus,
                                SUM(CASE WHEN kind = 'penalty' THEN points ELSE 0 END) AS penalty
-                        FROM {adj_t} WHERE assessment_id IN ({scope})
+                        FROM {adj_t} j WHERE {adj_where}
                         GROUP BY assessment_id
                     ) adj ON adj.assessment_id = a.id
                     WHERE a.period_id = %s{ufilter}
                 ) t
             ) u
             LEFT JOIN {gm_t} gm ON gm.unit_id = u.unit_id AND gm.year = %s
-            WHERE TRUE
-            ON CONFLICT (assessment_id) DO UPDATE
-            SET period_id = excluded.period_id, group_id = excluded.group_id,
-                total_points = excluded.total_points, max_points = excluded.max_points,
-                percent = excluded.percent, band = excluded.band,
-                computed_at = excluded.computed_at
-            WHERE {r_t}.group_id IS DISTINCT FROM excluded.group_id
-               OR {r_t}.total_points IS DISTINCT FROM excluded.total_points
-               OR {r_t}.max_points IS DISTINCT FROM excluded.max_points
-               OR {r_t}.percent IS DISTINCT FROM excluded.percent
-               OR {r_t}.band IS DISTINCT FROM excluded.band
-               OR {r_t}.period_id IS DISTINCT FROM excluded.period_id
+            LEFT JOIN (
+                SELECT framework_id, label, min_percent,
+                       LEAD(min_percent) OVER (
+                           PARTITION BY framework_id ORDER BY min_percent
+                       ) AS next_percent
+                FROM {b_t}
+            ) b ON b.framework_id = u.framework_id AND b.min_percent <= u.percent
+                AND (b.next_percent IS NULL OR u.percent < b.next_percent)
             """,
-            [period.pk, now, *scope_params, *scope_params, *scope_params, period.year],
+            [*adj_params, *scope_params, period.year],
         )
-        results_changed = max(cursor.rowcount, 0)
-        cursor.execute(f"SELECT COUNT(*) FROM ({scope}) n", scope_params)
+        cursor.execute(f"DROP TABLE {TEMP_TABLE}")
+        cursor.execute(f"SELECT COUNT(*) FROM {TOTALS_TABLE}")
         assessments = cursor.fetchone()[0]
 
-        # 3. Ranks of the groups concerned, and rank changes against the previous period.
+        # 3. Ranks within each group concerned and rank changes, then one write per result row
+        # (a row updated twice in one transaction would have its foreign keys checked again).
         report(2, STEPS, "ranks")
-        groups: set[int | None] | None = None
+        others, others_params = "", []
         if units is not None:
-            cursor.execute(
-                f"SELECT DISTINCT group_id FROM {r_t} WHERE assessment_id IN ({scope})",
-                scope_params,
+            # Partial recompute: the rest of the groups concerned (old and new) keep their stored
+            # figures and are ranked with the recomputed units.
+            cursor.execute(f"SELECT DISTINCT group_id FROM {TOTALS_TABLE}")
+            groups = sorted(
+                g for g in groups_before | {row[0] for row in cursor.fetchall()} if g is not None
             )
-            groups = groups_before | {row[0] for row in cursor.fetchall()}
+            if groups:
+                others = f"""
+                    UNION ALL
+                    SELECT r.assessment_id, a.unit_id, r.group_id, r.total_points, r.max_points,
+                           r.percent, r.band
+                    FROM {r_t} r JOIN {a_t} a ON a.id = r.assessment_id
+                    WHERE r.period_id = %s AND r.group_id IN ({", ".join(["%s"] * len(groups))})
+                      AND r.assessment_id NOT IN (SELECT assessment_id FROM {TOTALS_TABLE})
+                """
+                others_params = [period.pk, *groups]
         before = previous_period(period)
-        ranks_changed = _rank(
-            cursor,
-            period_id=period.pk,
-            previous_id=before.pk if before else None,
-            groups=groups,
-            scope=(scope, scope_params) if units is not None else None,
+        previous_sql, previous_params = _previous_rank_sql(before.pk if before else None, "y")
+        cursor.execute(f"DROP TABLE IF EXISTS {RANKED_TABLE}")
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE {RANKED_TABLE}{temp_on_commit} AS
+            SELECT y.*, {previous_sql} AS previous_rank,
+                   r.assessment_id IS NOT NULL AS present, r."rank" AS old_rank,
+                   r.group_id AS old_group_id, r.total_points AS old_total,
+                   r.max_points AS old_maximum, r.percent AS old_percent, r.band AS old_band,
+                   r.rank_change AS old_rank_change
+            FROM (
+                SELECT v.*,
+                       CASE WHEN v.group_id IS NULL THEN NULL ELSE
+                           RANK() OVER (PARTITION BY v.group_id ORDER BY v.percent DESC)
+                       END AS new_rank
+                FROM (
+                    SELECT assessment_id, unit_id, group_id, total, maximum, percent, band
+                    FROM {TOTALS_TABLE}
+                    {others}
+                ) v
+            ) y
+            LEFT JOIN {r_t} r ON r.assessment_id = y.assessment_id
+            """,
+            [*previous_params, *others_params],
         )
+        cursor.execute(
+            f"""
+            UPDATE {r_t} SET group_id = x.group_id, total_points = x.total,
+                max_points = x.maximum, percent = x.percent, band = x.band,
+                "rank" = x.new_rank, rank_change = x.previous_rank - x.new_rank, computed_at = %s
+            FROM {RANKED_TABLE} x
+            WHERE {r_t}.assessment_id = x.assessment_id AND x.present
+              AND (x.old_group_id IS DISTINCT FROM x.group_id
+                   OR x.old_total IS DISTINCT FROM x.total
+                   OR x.old_maximum IS DISTINCT FROM x.maximum
+                   OR x.old_percent IS DISTINCT FROM x.percent
+                   OR x.old_band IS DISTINCT FROM x.band
+                   OR x.old_rank IS DISTINCT FROM x.new_rank
+                   OR x.old_rank_change IS DISTINCT FROM x.previous_rank - x.new_rank)
+            """,
+            [now],
+        )
+        results_changed = max(cursor.rowcount, 0)
+        cursor.execute(
+            f"""
+            INSERT INTO {r_t} (assessment_id, period_id, group_id, total_points, max_points,
+                               percent, "rank", rank_change, band, computed_at)
+            SELECT x.assessment_id, %s, x.group_id, x.total, x.maximum, x.percent, x.new_rank,
+                   x.previous_rank - x.new_rank, x.band, %s
+            FROM {RANKED_TABLE} x WHERE NOT x.present
+            """,
+            [period.pk, now],
+        )
+        results_changed += max(cursor.rowcount, 0)
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {RANKED_TABLE} WHERE old_rank IS DISTINCT FROM new_rank"
+        )
+        ranks_changed = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {TOTALS_TABLE}")
+        cursor.execute(f"DROP TABLE {RANKED_TABLE}")
+
         # 4. The next period's rank changes are measured against this one's ranks.
         report(3, STEPS, "next period")
         after = next_period(period)
         if after is not None and (units is None or ranks_changed):
-            _rank(cursor, period_id=after.pk, previous_id=period.pk, groups=None, scope=None)
+            _refresh_rank_changes(cursor, period_id=after.pk, previous_id=period.pk)
         report(STEPS, STEPS, "done")
     return RecomputeStats(
         assessments=assessments,
@@ -306,62 +436,41 @@ def compute(
     )
 
 
-def _rank(
-    cursor,
-    *,
-    period_id: int,
-    previous_id: int | None,
-    groups: set[int | None] | None,
-    scope: tuple[str, list] | None,
-) -> int:
-    """Competition ranks per group and rank changes; writes only rows that change."""
+def _previous_rank_sql(previous_id: int | None, alias: str) -> tuple[str, list]:
+    """SQL for the previous period's rank of the unit `{alias}.unit_id`: its own, else the best
+    (lowest) rank among its predecessors (a merged unit is compared with the strongest of the units
+    it replaced)."""
+    if previous_id is None:
+        return "CAST(NULL AS INTEGER)", []
     r_t, a_t = _t(AssessmentResult), _t(Assessment)
     pred_t = connection.ops.quote_name(Unit.predecessors.through._meta.db_table)
-    where, params = "", []
-    if groups is not None:
-        ids = [g for g in groups if g is not None]
-        clauses = []
-        if ids:
-            clauses.append(f"cur.group_id IN ({', '.join(['%s'] * len(ids))})")
-            params += ids
-        if scope is not None:
-            # Units that left every group lose their rank.
-            clauses.append(f"cur.assessment_id IN ({scope[0]})")
-            params += scope[1]
-        where = " AND (" + " OR ".join(clauses) + ")" if clauses else " AND FALSE"
-    prev = "CAST(NULL AS INTEGER)"
-    prev_params: list = []
-    if previous_id is not None:
-        prev = f"""COALESCE(
-            (SELECT pr."rank" FROM {r_t} pr JOIN {a_t} pa ON pa.id = pr.assessment_id
-             WHERE pr.period_id = %s AND pa.unit_id = a.unit_id),
-            (SELECT MIN(pr."rank") FROM {pred_t} up
-             JOIN {a_t} pa ON pa.unit_id = up.to_unit_id
-             JOIN {r_t} pr ON pr.assessment_id = pa.id
-             WHERE pr.period_id = %s AND up.from_unit_id = a.unit_id))"""
-        prev_params = [previous_id, previous_id]
+    sql = f"""COALESCE(
+        (SELECT pr."rank" FROM {a_t} pa JOIN {r_t} pr ON pr.assessment_id = pa.id
+         WHERE pa.period_id = %s AND pa.unit_id = {alias}.unit_id),
+        (SELECT MIN(pr."rank") FROM {pred_t} up
+         JOIN {a_t} pa ON pa.unit_id = up.to_unit_id
+         JOIN {r_t} pr ON pr.assessment_id = pa.id
+         WHERE pa.period_id = %s AND up.from_unit_id = {alias}.unit_id))"""
+    return sql, [previous_id, previous_id]
+
+
+def _refresh_rank_changes(cursor, *, period_id: int, previous_id: int) -> None:
+    """Rank changes of a period against the (just recomputed) period before it."""
+    r_t, a_t = _t(AssessmentResult), _t(Assessment)
+    previous_sql, previous_params = _previous_rank_sql(previous_id, "a")
     cursor.execute(
         f"""
-        UPDATE {r_t} SET "rank" = x.new_rank, rank_change = x.previous_rank - x.new_rank
+        UPDATE {r_t} SET rank_change = x.change
         FROM (
-            SELECT y.assessment_id, y.new_rank, {prev} AS previous_rank
-            FROM (
-                SELECT cur.assessment_id,
-                       CASE WHEN cur.group_id IS NULL THEN NULL ELSE
-                           RANK() OVER (PARTITION BY cur.group_id ORDER BY cur.percent DESC)
-                       END AS new_rank
-                FROM {r_t} cur
-                WHERE cur.period_id = %s{where}
-            ) y
-            JOIN {a_t} a ON a.id = y.assessment_id
+            SELECT cur.assessment_id, {previous_sql} - cur."rank" AS change
+            FROM {r_t} cur JOIN {a_t} a ON a.id = cur.assessment_id
+            WHERE cur.period_id = %s
         ) x
         WHERE {r_t}.assessment_id = x.assessment_id
-          AND ({r_t}."rank" IS DISTINCT FROM x.new_rank
-               OR {r_t}.rank_change IS DISTINCT FROM x.previous_rank - x.new_rank)
+          AND {r_t}.rank_change IS DISTINCT FROM x.change
         """,
-        [*prev_params, period_id, *params],
+        [*previous_params, period_id],
     )
-    return max(cursor.rowcount, 0)
 
 
 # --- Jobs: runs, coalescing, claiming ------------------------------------------------------------
