@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from core.errors import DomainError
 from scoring.models import CriterionScore, Deduction, DeductionReason, Explanation
@@ -16,6 +17,13 @@ from scoring.sheet_services import (
     explanation_submit,
 )
 from scoring.workflow import State
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Messages and numbers in Vietnamese whatever an earlier test left active."""
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture

@@ -8,11 +8,20 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from core.errors import DomainError
 from scoring.models import Evidence
 from scoring.sheet_services import evidence_add, evidence_delete
 from scoring.workflow import State
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Messages and numbers in Vietnamese whatever an earlier test left active."""
+    with translation.override("vi"):
+        yield
+
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

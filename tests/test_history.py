@@ -3,8 +3,10 @@ who, when, the old and the new value, and shown per criterion."""
 
 from decimal import Decimal as D
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from scoring.models import Assessment, CriterionScore, Deduction
 from scoring.selectors import criterion_history
@@ -13,6 +15,13 @@ from scoring.sheet_services import deduction_edit, evidence_add, sheet_save
 from scoring.workflow import State
 
 from .sheet_helpers import sheet_post, sheet_url
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Messages and numbers in Vietnamese whatever an earlier test left active."""
+    with translation.override("vi"):
+        yield
 
 
 def test_each_sheet_save_is_recorded_with_who_old_and_new(client, unit_head, assessment):

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from indicators.models import Framework
@@ -20,6 +21,13 @@ from scoring.workflow import State
 from units.models import GroupMembership, RankingGroup, Unit
 
 from .factories import make_assessment
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Messages and numbers in Vietnamese whatever an earlier test left active."""
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture

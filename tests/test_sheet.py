@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from core.errors import DomainError
 from scoring.models import CriterionScore, ReopenRequest, StateChange
@@ -14,6 +15,13 @@ from scoring.workflow import State
 
 from .factories import make_assessment
 from .sheet_helpers import big_framework, sheet_post, sheet_url
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Messages and numbers in Vietnamese whatever an earlier test left active."""
+    with translation.override("vi"):
+        yield
 
 
 def crit(assessment, code):
