@@ -359,15 +359,22 @@ def comparison(user, f: Filters) -> dict:
         return {"rows": [], "rose": [], "fell": [], "previous": None}
     previous = f.previous_period
     current_rows = selectors.period_results(user, period=f.period, group=f.group).rows
-    ids = [r.unit_id for r in current_rows]
-    predecessors = selectors.predecessor_map(ids)
-    previous_rows = (
-        selectors.period_results(
-            user, period=previous, unit_ids=ids + [p for ps in predecessors.values() for p in ps]
-        ).rows
-        if previous is not None
-        else []
-    )
+    previous_rows: list = []
+    predecessors: dict[int, list[int]] = {}
+    if previous is not None:
+        # Most units were in the same group last year: one query. Units without a row there (new,
+        # merged or moved between groups) are looked up with their predecessors: two more.
+        previous_rows = selectors.period_results(user, period=previous, group=f.group).rows
+        seen = {r.unit_id for r in previous_rows}
+        missing = [r.unit_id for r in current_rows if r.unit_id not in seen]
+        if missing:
+            predecessors = selectors.predecessor_map(missing)
+            extra = missing + [p for ps in predecessors.values() for p in ps]
+            previous_rows += [
+                r
+                for r in selectors.period_results(user, period=previous, unit_ids=extra).rows
+                if r.unit_id not in seen
+            ]
     rows = computation.compare_periods(current_rows, previous_rows, predecessors)
     rose, fell = computation.movers(rows)
     return {"rows": rows, "rose": rose, "fell": fell, "previous": previous}
