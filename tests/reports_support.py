@@ -49,6 +49,24 @@ def is_published(result: AssessmentResult) -> bool:
     return result.assessment.state in PUBLISHED_STATES
 
 
+def most_deducted_criterion(year: int, group_code: str) -> str:
+    """The code of the criterion with the most deductions (reasons and notes) in a group."""
+    from django.db.models import Count
+
+    from scoring.models import Deduction
+
+    return (
+        Deduction.objects.filter(
+            score__assessment__period__year=year,
+            score__assessment__result__group__code=group_code,
+        )
+        .values_list("score__criterion__code", flat=True)
+        .annotate(n=Count("id"))
+        .order_by("-n", "score__criterion__code")
+        .first()
+    )
+
+
 def unit(code: str) -> Unit:
     return Unit.objects.get(code=code)
 
