@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
-from indicators.computation import ZERO, CriterionRule, base_points, criterion_points
+from indicators.computation import ZERO, CriterionRule, base_points
 from indicators.models import Criterion
 from units.models import GroupMembership
 
@@ -228,11 +228,10 @@ def sheet_for(assessment: Assessment) -> Sheet:
             row.deductions = deductions.get(score.pk, [])
             row.evidence = evidence.get(score.pk, [])
             row.deducted = sum((d.points for d in row.deductions), ZERO)
-        measured = score.measured_value if score else None
-        row.base = base_points(_rule(criterion), entered=None, measured=measured)
-        row.points = (
-            score.points if score is not None else criterion_points(_rule(criterion), entered=None)
-        )
+        # Without a stored score a criterion counts nothing, as in the stored results.
+        if score is not None:
+            row.base = base_points(_rule(criterion), entered=None, measured=score.measured_value)
+            row.points = score.points
         total = totals.get(criterion.component_id)
         if total is not None and not (score and score.not_applicable):
             total.max_points += criterion.max_points

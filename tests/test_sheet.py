@@ -58,9 +58,9 @@ def test_the_sheet_shows_the_tree_maxima_and_component_totals(client, unit_head,
     sheet = response.context["sheet"]
     totals = {t.component.code: t for t in sheet.components}
     assert totals["1"].max_points == D(6) and totals["2"].max_points == D(4)
-    # 1.1 self-scored 3,5; 1.2 untouched starts from its maximum (2); 2.1 (bands) has nothing measured.
+    # 1.1 self-scored 3,5; 1.2 and 2.1 have no score yet and count nothing, as in the results.
     assert totals["1"].self_points == D("3.5")
-    assert totals["1"].points == D("5.5")
+    assert totals["1"].points == D("3.5") and totals["2"].points == D(0)
     assert "3,50" in page  # Vietnamese decimal comma
     # The unit head edits the self score only, never the appraisal.
     form = response.context["form"]
