@@ -268,4 +268,5 @@ class ScoresUploadForm(forms.Form):
         choices=[("1", _("Điểm thẩm định lần 1")), ("2", _("Điểm thẩm định lần 2"))],
         coerce=int,
         initial="1",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )

@@ -90,6 +90,7 @@ class _Row:
     points: Decimal | None
     deduction: Decimal | None
     reason: str
+    unit_column: str = ""
 
 
 @dataclass
@@ -187,14 +188,6 @@ def scores_plan(*, period: Period, data: bytes, filename: str = "", round: int =
                     )
                 else:
                     problem("unit_code", _("Không có đơn vị mã “%(code)s”.") % {"code": unit_code})
-            elif State(assessment.state) not in APPRAISAL_EDITABLE:
-                problem(
-                    "unit_code",
-                    _(
-                        "Bản đánh giá của %(unit)s đang ở trạng thái “%(state)s”, không nhập điểm thẩm định được."
-                    )
-                    % {"unit": assessment.unit.name, "state": State(assessment.state).label},
-                )
             if assessment is not None:
                 key = (assessment.framework_id, crit_code.lower())
                 criterion = leaves.get(key)
@@ -281,13 +274,12 @@ def scores_plan(*, period: Period, data: bytes, filename: str = "", round: int =
                     parsed["points"],
                     parsed["deduction"],
                     reason,
+                    label.get("unit_code", HEADERS["unit_code"]),
                 )
             )
     plan.checked_rows = data_rows
     if not data_rows and not plan.errors:
         plan.errors.append(Problem("", None, "", _("Tệp không có dòng dữ liệu nào.")))
-    if plan.errors:
-        return plan
     _plan_changes(plan, point_field)
     return plan
 
@@ -306,11 +298,13 @@ def _plan_changes(plan: ScoreImport, point_field: str) -> None:
         "appraised_points": _("Điểm thẩm định lần 1"),
         "final_points": _("Điểm thẩm định lần 2"),
     }[point_field]
+    kept: list[_Row] = []
     for r in plan.rows:
         score = scores.get((r.assessment.pk, r.criterion.pk))
         current = getattr(score, point_field) if score else None
+        changes: list[Change] = []
         if r.points is not None and r.points != current:
-            plan.changes.append(
+            changes.append(
                 Change(
                     r.sheet,
                     r.row,
@@ -328,7 +322,7 @@ def _plan_changes(plan: ScoreImport, point_field: str) -> None:
             text = deduction_text(existing)
             new_text = r.reason if r.deduction > 0 else ""
             if total != r.deduction or (r.deduction > 0 and text != new_text):
-                plan.changes.append(
+                changes.append(
                     Change(
                         r.sheet,
                         r.row,
@@ -336,10 +330,31 @@ def _plan_changes(plan: ScoreImport, point_field: str) -> None:
                         r.assessment.unit.name,
                         r.criterion.code,
                         _("Điểm bị trừ"),
-                        f"{total} {text}".strip() if existing else None,
-                        f"{r.deduction} {new_text}".strip() if r.deduction > 0 else Decimal(0),
+                        f"{fmt_number(total)} ({text})" if existing else None,
+                        f"{fmt_number(r.deduction)} ({new_text})" if r.deduction > 0 else "0",
                     )
                 )
+        if not changes:
+            continue  # an unchanged row is fine whatever the assessment's state
+        if State(r.assessment.state) not in APPRAISAL_EDITABLE:
+            plan.errors.append(
+                Problem(
+                    r.sheet,
+                    r.row,
+                    r.unit_column,
+                    _(
+                        "Bản đánh giá của %(unit)s đang ở trạng thái “%(state)s”, không nhập điểm "
+                        "thẩm định được."
+                    )
+                    % {"unit": r.assessment.unit.name, "state": State(r.assessment.state).label},
+                )
+            )
+            continue
+        plan.changes.extend(changes)
+        kept.append(r)
+    plan.rows = kept
+    if plan.errors:
+        plan.changes = []
 
 
 def scores_apply(*, plan: ScoreImport, user=None) -> int:

@@ -453,3 +453,17 @@ def test_import_framework_validates_maxima_and_builds_the_tree(db, tmp_path):
         )
     assert "1" in err.getvalue() and "tổng" in err.getvalue().lower()
     assert not Framework.objects.filter(year=2027).exists()
+
+
+def test_unchanged_rows_of_units_not_in_appraisal_are_accepted(two_units):
+    a, b = two_units
+    scores_apply(plan=scores_plan(period=a.period, data=csv_bytes(GOOD), filename="d.csv"))
+    b.state = State.DRAFT  # returned to the unit after the first import
+    b.save()
+    template = scores_csv(a.period)
+    plan = scores_plan(period=a.period, data=template, filename="mau.csv")
+    assert plan.ok and plan.changes == []
+    edited = template.decode("utf-8-sig").replace("so-y-te,1.1,4,,", "so-y-te,1.1,3,,")
+    plan = scores_plan(period=a.period, data=edited.encode(), filename="mau.csv")
+    assert [(p.row, p.column) for p in plan.errors] == [(5, "unit_code")]
+    assert "Đang soạn" in plan.errors[0].message

@@ -488,3 +488,59 @@ def test_the_gap_report_ranks_criteria_and_units_by_self_minus_appraisal(
 def test_unit_heads_cannot_open_the_gap_report(client, unit_head):
     client.force_login(unit_head)
     assert client.get(reverse("scoring:gap_report")).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_saves_one_waits_then_is_refused(staff, period, framework, group, unit):
+    """Two real transactions: the first holds the row while it writes; the second, started from
+    the same version, waits for it and is then refused instead of overwriting."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.fail("this test needs PostgreSQL's row locks")
+    assessment = make_assessment(unit, period, framework, group, state=State.SUBMITTED)
+    c11 = crit(assessment, "1.1")
+    first_inside, release_first = threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                sheet_save(
+                    assessment=assessment,
+                    user=staff,
+                    version=1,
+                    rows={c11.pk: {"appraised_points": D(2)}},
+                )
+                first_inside.set()
+                release_first.wait(10)
+            outcome["first"] = "saved"
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_inside.wait(10)
+            sheet_save(
+                assessment=assessment,
+                user=staff,
+                version=1,
+                rows={c11.pk: {"appraised_points": D(3)}},
+            )
+            outcome["second"] = "saved"
+        except StaleSheet as exc:
+            outcome["second"] = exc.current_version
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    first_inside.wait(10)
+    release_first.set()
+    for t in threads:
+        t.join(20)
+    assert outcome == {"first": "saved", "second": 2}
+    assert stored(assessment, "1.1").appraised_points == D(2)
