@@ -5,6 +5,7 @@ selector call, then render."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -673,6 +674,14 @@ def _upload_dir() -> Path:
     return path
 
 
+def _forget_old_uploads(days: int = 2) -> None:
+    """Checked files that were never applied are removed after a couple of days."""
+    limit = time.time() - days * 86400
+    for old in _upload_dir().iterdir():
+        if old.is_file() and old.stat().st_mtime < limit:
+            old.unlink(missing_ok=True)
+
+
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
@@ -699,6 +708,7 @@ def scores_upload(request: HttpRequest, year: int) -> HttpResponse:
     )
     token = ""
     if plan.ok and plan.changes:
+        _forget_old_uploads()
         token = uuid.uuid4().hex
         (_upload_dir() / token).write_bytes(data)
         request.session[f"scores-import-{token}"] = {

@@ -288,8 +288,10 @@ def test_errors_in_an_xlsx_name_the_sheet_row_and_header(two_units):
     ]
 
 
-def test_the_upload_page_previews_and_applies_all_or_nothing(client, staff, two_units):
-    _a, _b = two_units
+def test_the_upload_page_previews_and_applies_all_or_nothing(
+    client, staff, two_units, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     client.force_login(staff)
     url = reverse("scoring:scores_upload", args=[2024])
     assert client.get(url).status_code == 200
@@ -305,9 +307,11 @@ def test_the_upload_page_previews_and_applies_all_or_nothing(client, staff, two_
     assert response.status_code == 200
     token = response.context["token"]
     assert token and not CriterionScore.objects.exists()
+    assert (tmp_path / "imports" / token).exists()
     response = client.post(reverse("scoring:scores_apply", args=[2024]), {"token": token})
     assert response.status_code == 302
     assert CriterionScore.objects.count() == 3
+    assert not (tmp_path / "imports" / token).exists()
     # The same token cannot be applied twice.
     response = client.post(reverse("scoring:scores_apply", args=[2024]), {"token": token})
     assert CriterionScore.objects.count() == 3
