@@ -332,7 +332,6 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
         for r in rows
     ]
     me = next(s for s in standings if s.unit_id == row.unit_id)
-    shares = selectors.group_full_marks_share(period_id=f.period.pk, group_id=row.group_id)
     losses = [
         computation.Loss(
             code=x["code"],
@@ -340,9 +339,11 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
             lost=x["max_points"] - x["points"],
             method=x["method"],
             deducted=x["deductions"] > 0,
-            peers_full_share=shares.get(x["code"], Decimal(0)),
+            peers_full_share=Decimal(x["peers_full_share"] or 0),
         )
-        for x in selectors.unit_losses_for_climb(row.assessment_id)
+        for x in selectors.unit_losses_for_climb(
+            row.assessment_id, period_id=f.period.pk, group_id=row.group_id
+        )
     ]
     data["unit"] = me
     data["losses"] = computation.rank_losses(losses)

@@ -13,7 +13,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 
 from core.roles import Role, primary_role, unit_id_of
 from scoring.models import (
@@ -202,39 +216,52 @@ def period_results(
     components_qs = ComponentResult.objects.filter(
         assessment_id__in=visible.values("assessment_id")
     )
-    names: dict[str, str] = {}
-    if component_detail is not None:
+    sums: dict[str, list] = {}  # code → [name, sum of percents, count]
+
+    def add(code: str, name: str, total: Decimal, n: int) -> None:
+        # Two frameworks in one group (rare) give the same code twice: merge them.
+        entry = sums.setdefault(code, [name, Decimal(0), 0])
+        entry[1] += total
+        entry[2] += n
+
+    def keep(assessment_id, code, points, max_points, pct) -> None:
+        result.components.setdefault(assessment_id, {})[code] = ComponentCell(
+            code, points, max_points, pct
+        )
+
+    if component_detail == "all" or (component_detail is not None and not component_averages):
         detail_qs = components_qs
         if component_detail != "all":
             detail_qs = detail_qs.filter(assessment_id__in=list(component_detail))
         for assessment_id, code, name, points, max_points, pct in detail_qs.values_list(
-            "assessment_id",
-            "component__code",
-            "component__name",
-            "points",
-            "max_points",
-            "percent",
+            "assessment_id", "component__code", "component__name", "points", "max_points", "percent"
         ):
-            names.setdefault(code, name)
-            result.components.setdefault(assessment_id, {})[code] = ComponentCell(
-                code, points, max_points, pct
+            keep(assessment_id, code, points, max_points, pct)
+            add(code, name, pct, 1)
+    elif component_averages:
+        # One query for both: grouped by component and by "this assessment if it is one of those
+        # asked for, else nobody", so the asked-for assessments come back one row each (their own
+        # figures) and all the others as one aggregate row per component.
+        wanted = list(component_detail or [])
+        key = Case(
+            When(assessment_id__in=wanted, then=F("assessment_id")),
+            default=None,
+            output_field=IntegerField(),
+        )
+        for row in (
+            components_qs.values(key=key, code=F("component__code"), name=F("component__name"))
+            .annotate(
+                total=Sum("percent"),
+                n=Count("id"),
+                points=Max("points"),
+                maximum=Max("max_points"),
             )
+            .order_by()
+        ):
+            if row["key"] is not None:
+                keep(row["key"], row["code"], row["points"], row["maximum"], row["total"])
+            add(row["code"], row["name"], row["total"], row["n"])
     if component_averages:
-        sums: dict[str, list] = {}
-        if component_detail == "all":
-            for cells in result.components.values():
-                for code, cell in cells.items():
-                    entry = sums.setdefault(code, [names[code], Decimal(0), 0])
-                    entry[1] += cell.percent
-                    entry[2] += 1
-        else:
-            for row in components_qs.values("component__code").annotate(
-                name=F("component__name"), total=Sum("percent"), n=Count("id")
-            ):
-                # Two frameworks in one group (rare) give the same code twice: merge them.
-                entry = sums.setdefault(row["component__code"], [row["name"], Decimal(0), 0])
-                entry[1] += row["total"]
-                entry[2] += row["n"]
         result.component_averages = {
             code: (name, (total / n).quantize(Decimal("0.01")))
             for code, (name, total, n) in sorted(
@@ -460,11 +487,36 @@ def reasons_summary(user, *, period: Period, group: RankingGroup | None) -> list
     )
 
 
-def unit_losses_for_climb(assessment_id: int) -> list[dict]:
-    """The criteria where an assessment lost points, with whether a deduction explains the loss.
+def unit_losses_for_climb(
+    assessment_id: int, *, period_id: int, group_id: int | None
+) -> list[dict]:
+    """The criteria where an assessment lost points, whether a deduction explains the loss, and the
+    share of the group's published assessments at full marks on the same criterion (one query).
 
-    The caller read the assessment's result through period_results, so it is visible.
+    The caller read the assessment's result through period_results, so it is visible; the peers'
+    share only counts published assessments, so it never reflects other units' provisional figures
+    whoever asks. It is only a tie-break for how attainable a recovery is.
     """
+    peers = (
+        CriterionScore.objects.filter(
+            criterion_id=OuterRef("criterion_id"),
+            assessment__period_id=period_id,
+            assessment__result__group_id=group_id,
+            assessment__state__in=PUBLISHED_STATES,
+            not_applicable=False,
+        )
+        .values("criterion_id")
+        .annotate(
+            share=Avg(
+                Case(
+                    When(points__gte=F("max_points"), then=Value(Decimal(1))),
+                    default=Value(Decimal(0)),
+                    output_field=DecimalField(max_digits=5, decimal_places=4),
+                )
+            )
+        )
+        .values("share")[:1]
+    )
     return list(
         CriterionScore.objects.filter(
             assessment_id=assessment_id, not_applicable=False, points__lt=F("max_points")
@@ -478,29 +530,6 @@ def unit_losses_for_climb(assessment_id: int) -> list[dict]:
             method=F("criterion__method"),
             component_code=F("component__code"),
         )
-        .annotate(deductions=Count("deductions"))
+        .annotate(deductions=Count("deductions"), peers_full_share=Subquery(peers))
         .order_by("criterion__order")
     )
-
-
-def group_full_marks_share(*, period_id: int, group_id: int | None) -> dict[str, Decimal]:
-    """For each criterion code: the share of the group's published assessments at full marks.
-
-    Only a tie-break for how attainable a recovery is, and a share over published assessments only,
-    so it never reflects other units' provisional figures whoever asks.
-    """
-    if group_id is None:
-        return {}
-    peers = CriterionScore.objects.filter(
-        assessment__period_id=period_id,
-        assessment__result__group_id=group_id,
-        assessment__state__in=PUBLISHED_STATES,
-        not_applicable=False,
-    )
-    shares = defaultdict(lambda: Decimal(0))
-    for row in peers.values(code=F("criterion__code")).annotate(
-        n=Count("id"), full=Count("id", filter=Q(points__gte=F("max_points")))
-    ):
-        if row["n"]:
-            shares[row["code"]] = Decimal(row["full"]) / Decimal(row["n"])
-    return dict(shares)
