@@ -65,6 +65,8 @@ STALE_QUEUED = timedelta(minutes=5)
 # Above this many units a partial recompute is not worth it: recompute the period.
 MAX_PARTIAL_UNITS = 500
 STEPS = 4
+# Eager mode (the demo) waits this long for another recompute of the period instead of retrying.
+LOCK_WAIT_SECONDS = 60
 TEMP_TABLE = "recompute_components"
 TOTALS_TABLE = "recompute_totals"
 RANKED_TABLE = "recompute_ranked"
@@ -619,14 +621,18 @@ def _send(run: RecomputeRun) -> None:
 
 
 @contextmanager
-def period_job_lock(period_id: int) -> Iterator[None]:
+def period_job_lock(period_id: int, *, wait: bool = False) -> Iterator[None]:
     """Held for a whole job: a PostgreSQL session advisory lock (released if the worker dies, since
-    its connection closes), or a cache key elsewhere. Raises RecomputeBusy if already held."""
+    its connection closes), or a cache key elsewhere. Raises RecomputeBusy if already held, unless
+    `wait` (eager mode, where retrying later is not possible), which waits for it instead."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, period_id])
-            if not cursor.fetchone()[0]:
-                raise RecomputeBusy(period_id)
+            if wait:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, period_id])
+            else:
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, period_id])
+                if not cursor.fetchone()[0]:
+                    raise RecomputeBusy(period_id)
         try:
             yield
         finally:
@@ -634,15 +640,18 @@ def period_job_lock(period_id: int) -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, period_id])
         return
     key = f"recompute:lock:{period_id}"
-    if not cache.add(key, 1, timeout=15 * 60):
-        raise RecomputeBusy(period_id)
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait else 0)
+    while not cache.add(key, 1, timeout=15 * 60):
+        if time.monotonic() >= deadline:
+            raise RecomputeBusy(period_id)
+        time.sleep(0.05)
     try:
         yield
     finally:
         cache.delete(key)
 
 
-def run_job(*, period_id: int, run_id: int | None) -> RecomputeRun | None:
+def run_job(*, period_id: int, run_id: int | None, wait: bool = False) -> RecomputeRun | None:
     """The body of the Celery task: claim the run, recompute, record the outcome.
 
     Raises RecomputeBusy (the task retries later) when another worker holds the period. A run that
@@ -653,7 +662,7 @@ def run_job(*, period_id: int, run_id: int | None) -> RecomputeRun | None:
     period = Period.objects.filter(pk=period_id).first()
     if period is None:
         return None
-    with period_job_lock(period_id):
+    with period_job_lock(period_id, wait=wait):
         if run_id is None:
             run = RecomputeRun.objects.create(
                 period=period,

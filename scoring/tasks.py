@@ -19,7 +19,8 @@ def recompute_period(self, period_id: int, run_id: int | None = None) -> None:
     stays queued meanwhile, so later edits keep joining it.
     """
     try:
-        run_job(period_id=period_id, run_id=run_id)
+        # Run eagerly (the demo, no broker) there is no later: wait for the period instead.
+        run_job(period_id=period_id, run_id=run_id, wait=bool(self.request.is_eager))
     except RecomputeBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc
 
