@@ -65,7 +65,13 @@ def band_colour_map(bands: Sequence[str]) -> dict[str, str]:
     }
 
 
-def ranking_bars(rows: Sequence, *, average: Decimal | None, highlight: int | None = None) -> dict:
+def ranking_bars(
+    rows: Sequence,
+    *,
+    average: Decimal | None,
+    highlight: int | None = None,
+    complete: bool = True,
+) -> dict:
     """Horizontal bars of PAR percent, best at the top; colour by band, hatched when provisional."""
     colours = band_colour_map([r.band for r in rows])
     traces = []
@@ -146,7 +152,12 @@ def ranking_bars(rows: Sequence, *, average: Decimal | None, highlight: int | No
                 "mode": "lines",
                 "x": [None],
                 "y": [None],
-                "name": _("Trung bình khối %(avg)s%%") % {"avg": _vn(average)},
+                "name": (
+                    _("Trung bình khối %(avg)s%%")
+                    if complete
+                    else _("Trung bình các kết quả được xem %(avg)s%%")
+                )
+                % {"avg": _vn(average)},
                 "line": {"color": "#4b5563", "dash": "dash", "width": 1.5},
                 "hoverinfo": "skip",
             }
@@ -228,7 +239,12 @@ def history_lines(series: dict[str, list[tuple[int, Decimal, int | None]]]) -> d
         "data": data,
         "layout": _layout(
             height=320,
-            xaxis={"type": "category", "categoryorder": "array", "categoryarray": years},
+            xaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": years,
+                "range": [-0.5, len(years) - 0.5],  # room for the first and last labels
+            },
             yaxis={
                 "ticksuffix": "%",
                 "gridcolor": "#e5e7eb",
@@ -335,6 +351,9 @@ def pareto_chart(rows: Sequence[dict], *, limit: int = 20) -> dict:
 def comparison_bars(rows: Sequence) -> dict:
     """Change in percent points since last year, one bar per unit, climbers green, fallers red."""
     rows = sorted((r for r in rows if r.delta is not None), key=lambda r: r.delta)
+    lo = min([float(r.delta) for r in rows] + [0.0])
+    hi = max([float(r.delta) for r in rows] + [0.0])
+    pad = max((hi - lo) * 0.2, 1.0)
     return {
         "data": [
             {
@@ -352,6 +371,8 @@ def comparison_bars(rows: Sequence) -> dict:
         "layout": _layout(
             height=max(260, 22 * len(rows) + 80),
             xaxis={
+                # Room on both sides for the labels outside the bars.
+                "range": [lo - pad, hi + pad],
                 "title": {"text": _("Thay đổi chỉ số (điểm %)")},
                 "zeroline": True,
                 "gridcolor": "#e5e7eb",

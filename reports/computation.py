@@ -171,12 +171,17 @@ def cheapest_recovery(ranked: Sequence[Loss], needed: Decimal) -> tuple[list[Los
         if total - loss.lost >= needed:
             chosen.remove(loss)
             total -= loss.lost
-    # The last pick may overshoot: a cheaper single criterion may cover the same remainder.
+    # The last pick may overshoot: a single criterion of no more effort and fewer points may cover
+    # the same remainder (recover 0,75 rather than 2 when 0,11 is missing).
     if chosen:
         last = chosen[-1]
         remainder = needed - (total - last.lost)
         candidates = [
-            x for x in ranked if x not in chosen and x.lost >= remainder and x.effort < last.effort
+            x
+            for x in ranked
+            if x not in chosen
+            and x.lost >= remainder
+            and (x.effort, x.lost) < (last.effort, last.lost)
         ]
         if candidates:
             best = min(candidates, key=lambda x: (x.effort, x.lost))

@@ -241,7 +241,9 @@ def unit_profile(user, f: Filters, unit: Unit) -> dict:
         component_detail=[current.assessment_id],
         component_averages=True,
     )
-    data["group_size"] = len(detail.rows)
+    data["group_size"] = selectors.group_result_count(period=f.period, group=group)
+    # A unit head sees other units only once published: the average is over what they may see.
+    data["visible_in_group"] = len(detail.rows)
     cells = detail.components.get(current.assessment_id, {})
     data["components"] = [
         {

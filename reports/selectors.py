@@ -272,6 +272,13 @@ def period_results(
     return result
 
 
+def group_result_count(*, period: Period, group: RankingGroup | None) -> int:
+    """How many units have a result in the group: a count, no figures, so anyone may know it."""
+    if group is None:
+        return 0
+    return AssessmentResult.objects.filter(period=period, group=group).count()
+
+
 # --- a unit: its lineage and its assessment ------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from core.permissions import Action, require
+from core.permissions import Action, can, require
 from core.roles import primary_role, unit_id_of
 from scoring.workflow import State
 from units.models import Unit
@@ -44,7 +44,10 @@ def ranking(request: HttpRequest) -> HttpResponse:
         request.user, f, sort=request.GET.get("sort", "rank"), page=_page(request)
     )
     figure = charts.ranking_bars(
-        data["page_rows"], average=data["summary"].average, highlight=unit_id_of(request.user)
+        data["page_rows"],
+        average=data["summary"].average,
+        highlight=unit_id_of(request.user),
+        complete=can(request.user, Action.VIEW_ALL_UNITS),
     )
     return render(
         request,

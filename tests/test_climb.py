@@ -147,3 +147,12 @@ def test_page_bounds_clamp_to_existing_pages():
     assert page_bounds(130, 1, 60) == (0, 60, 3)
     assert page_bounds(130, 9, 60) == (120, 130, 3)
     assert page_bounds(0, 1, 60) == (0, 0, 1)
+
+
+def test_the_last_recovery_is_the_smallest_that_still_closes_the_gap():
+    ranked = rank_losses(
+        [Loss("3.2.2", "a", D("2")), Loss("7.4", "b", D("2")), Loss("1.5", "c", D("0.75"))]
+    )
+    plan, total = cheapest_recovery(ranked, D("2.11"))
+    assert sorted(x.code for x in plan) == ["1.5", "3.2.2"]
+    assert total == D("2.75")

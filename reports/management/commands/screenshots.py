@@ -47,7 +47,11 @@ def pages_for(username: str) -> list[tuple[str, str]]:
         ("chi-so-thanh-phan", "/bao-cao/chi-so-thanh-phan/?period=2024&group=khoi-so"),
         ("tru-diem", "/bao-cao/tru-diem/?period=2024&group=khoi-so"),
         ("tru-diem-chi-tiet", "/bao-cao/tru-diem/?period=2023&group=khoi-so&criterion=3.2.1"),
-        ("nang-hang", f"/bao-cao/nang-hang/?period=2023&group=khoi-so&unit={unit_id}"),
+        # A unit head climbs past published results only: last year's round for them.
+        (
+            "nang-hang",
+            f"/bao-cao/nang-hang/?period={2023 if own else 2024}&group=khoi-so&unit={unit_id}",
+        ),
         ("so-sanh", "/bao-cao/so-sanh/?period=2024&group=khoi-so"),
         ("don-vi", f"/bao-cao/don-vi/{unit_id}/?period=2024"),
     ]
