@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format messages vendor bench-recompute clean
+.PHONY: install run test lint format messages vendor bench-recompute bench-dashboards screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,19 @@ messages: install
 # Copy plotly.min.js from the installed wheel so the figure JSON and the JS library always match.
 vendor: install
 	cp $$($(BIN)/python -c "import plotly, pathlib; print(pathlib.Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js')") static/vendor/plotly/plotly.min.js
+
+# Dashboards at national scale (PostgreSQL): median and p95 server time of every page and export.
+bench-dashboards: install
+	$(BIN)/python bench/dashboards.py
+
+# A PNG of every dashboard for every role, in headless chromium at 1366x768, into screenshots/.
+SHOTS_DB := $(CURDIR)/screenshots/demo.sqlite3
+screenshots: install
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	mkdir -p screenshots
+	DATABASE_URL=sqlite:///$(SHOTS_DB) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(SHOTS_DB) $(BIN)/python manage.py load_demo
+	DATABASE_URL=sqlite:///$(SHOTS_DB) $(BIN)/python manage.py screenshots
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test.sqlite3 staticfiles .test-media .pytest_cache
