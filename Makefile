@@ -33,9 +33,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Refresh the Vietnamese/English message catalogues after changing user-facing strings.
+# Refresh the English catalogue after changing user-facing strings (Vietnamese is the source
+# language: the msgids are Vietnamese, so there is no vi catalogue), then translate and compile.
 messages: install
-	$(BIN)/python manage.py makemessages -l en -l vi --ignore=.venv --ignore=static/vendor
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=static/vendor --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 # Copy plotly.min.js from the installed wheel so the figure JSON and the JS library always match.
