@@ -214,6 +214,37 @@ def test_the_sheet_states_and_deductions_are_english_for_staff(db, client, demo)
     assert "Tab moves between cells" in page
 
 
+def test_the_sheet_takes_english_numbers_and_answers_in_english(db, client, demo):
+    assessment = sheet_of(2024, "so-tu-phap")  # a draft: its unit head self-assesses
+    criterion = assessment.framework.criteria.get(code="1.4")  # 2 points, steps of 0.25
+    client = english_client(client, "thutruong.stp")
+    url = reverse("scoring:sheet", args=[assessment.pk])
+
+    def save(typed: str):
+        assessment.refresh_from_db()
+        data = {
+            "version": assessment.version,
+            f"row-{criterion.pk}": "1",
+            f"self_points-{criterion.pk}": typed,
+        }
+        return client.post(url, data, follow=True)
+
+    def stored_points():
+        return assessment.scores.get(criterion=criterion).self_points
+
+    page = save("1.75").content.decode()
+    assert "Criteria saved (1): 1.4." in page
+    assert stored_points() == Decimal("1.75")
+    assert f'name="self_points-{criterion.pk}" value="1.75"' in page
+
+    refused = save("1.3")
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Not saved: some values are invalid; see the cells highlighted in red." in page
+    assert "Criterion 1.4: the score must be a multiple of 0.25." in page
+    assert stored_points() == Decimal("1.75")
+
+
 def test_the_sheet_list_and_a_criterion_page_are_english(db, client, demo):
     client = english_client(client, "canbo.snv")
     page = page_of(client, reverse("scoring:assessment_list") + "?period=2024")
