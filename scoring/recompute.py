@@ -200,6 +200,11 @@ def compute(
                 "SUM(CASE WHEN s.not_applicable THEN s.max_points ELSE 0 END) AS na_maximum"
             )
 
+        # A percent is a function of points and maximum: computed only for the rows written.
+        component_pct = (
+            f"CASE WHEN t.maximum > 0 THEN ROUND(t.points * 100.0 / t.maximum{fn['eps']}, 2) "
+            "ELSE 0 END"
+        )
         # 1. Component results, computed once into a temporary table (not WAL-logged), then
         # written where they differ: an UPDATE joined on the key and an INSERT of the missing rows
         # cost far less than ON CONFLICT's per-row speculative insertion.
@@ -210,30 +215,23 @@ def compute(
             CREATE TEMPORARY TABLE {TEMP_TABLE}{temp_on_commit} AS
             SELECT y.*, c.id IS NOT NULL AS present,
                    (c.id IS NULL OR c.points IS DISTINCT FROM y.points
-                    OR c.max_points IS DISTINCT FROM y.maximum
-                    OR c.percent IS DISTINCT FROM y.percent) AS changed
+                    OR c.max_points IS DISTINCT FROM y.maximum) AS changed
             FROM (
-                SELECT x.assessment_id, x.component_id, x.points, x.maximum,
-                       CASE WHEN x.maximum > 0
-                            THEN ROUND(x.points * 100.0 / x.maximum{fn["eps"]}, 2) ELSE 0 END
-                           AS percent
-                FROM (
-                    SELECT a.id AS assessment_id, cm.component_id,
-                           ROUND(COALESCE(s.points, 0){fn["eps"]}, 2) AS points,
-                           ROUND(cm.maximum - COALESCE(s.na_maximum, 0){fn["eps"]}, 2) AS maximum
-                    FROM {a_t} a
-                    JOIN (
-                        SELECT framework_id, component_id, SUM(max_points) AS maximum
-                        FROM {c_t} WHERE is_leaf GROUP BY framework_id, component_id
-                    ) cm ON cm.framework_id = a.framework_id
-                    LEFT JOIN (
-                        SELECT s.assessment_id, s.component_id, {score_sums}
-                        FROM {s_t} s
-                        WHERE {scores_where}
-                        GROUP BY s.assessment_id, s.component_id
-                    ) s ON s.assessment_id = a.id AND s.component_id = cm.component_id
-                    WHERE a.period_id = %s{ufilter}
-                ) x
+                SELECT a.id AS assessment_id, cm.component_id,
+                       ROUND(COALESCE(s.points, 0){fn["eps"]}, 2) AS points,
+                       ROUND(cm.maximum - COALESCE(s.na_maximum, 0){fn["eps"]}, 2) AS maximum
+                FROM {a_t} a
+                JOIN (
+                    SELECT framework_id, component_id, SUM(max_points) AS maximum
+                    FROM {c_t} WHERE is_leaf GROUP BY framework_id, component_id
+                ) cm ON cm.framework_id = a.framework_id
+                LEFT JOIN (
+                    SELECT s.assessment_id, s.component_id, {score_sums}
+                    FROM {s_t} s
+                    WHERE {scores_where}
+                    GROUP BY s.assessment_id, s.component_id
+                ) s ON s.assessment_id = a.id AND s.component_id = cm.component_id
+                WHERE a.period_id = %s{ufilter}
             ) y
             LEFT JOIN {cr_t} c
                 ON c.assessment_id = y.assessment_id AND c.component_id = y.component_id
@@ -242,7 +240,7 @@ def compute(
         )
         cursor.execute(
             f"""
-            UPDATE {cr_t} SET points = t.points, max_points = t.maximum, percent = t.percent
+            UPDATE {cr_t} SET points = t.points, max_points = t.maximum, percent = {component_pct}
             FROM {TEMP_TABLE} t
             WHERE t.present AND t.changed
               AND {cr_t}.assessment_id = t.assessment_id
@@ -253,7 +251,7 @@ def compute(
         cursor.execute(
             f"""
             INSERT INTO {cr_t} (assessment_id, component_id, points, max_points, percent)
-            SELECT t.assessment_id, t.component_id, t.points, t.maximum, t.percent
+            SELECT t.assessment_id, t.component_id, t.points, t.maximum, {component_pct}
             FROM {TEMP_TABLE} t WHERE NOT t.present
             """
         )

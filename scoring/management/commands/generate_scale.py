@@ -120,8 +120,10 @@ class Command(BaseCommand):
                 )
                 periods.append(period)
         if connection.vendor == "postgresql":
+            # Fresh statistics for the tables just filled, so the first queries plan well.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                for model in (Unit, GroupMembership, Assessment, CriterionScore, Deduction):
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
         if not opts["no_recompute"]:
             from scoring.services import results_recompute
 
