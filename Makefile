@@ -56,5 +56,9 @@ screenshots: install
 	DATABASE_URL=sqlite:///$(SHOTS_DB) $(BIN)/python manage.py load_demo
 	DATABASE_URL=sqlite:///$(SHOTS_DB) $(BIN)/python manage.py screenshots
 
+# The recompute benchmark at national scale (10,000 units × 100 criteria) on PostgreSQL; see README.
+bench-recompute: install
+	$(BIN)/python bench/recompute.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 test.sqlite3 staticfiles .test-media .pytest_cache
