@@ -545,7 +545,22 @@ class RecomputeRun(models.Model):
         return f"{self.period} · {self.get_status_display()} · {self.created_at:%d/%m/%Y %H:%M}"
 
 
-class ResultSnapshot(models.Model):
+class _Frozen(models.Model):
+    """Published figures are written once and never changed or deleted through the ORM."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Published results are immutable; publish a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Published results are immutable; publish a correction instead.")
+
+
+class ResultSnapshot(_Frozen):
     """The published results of a period, frozen: version 1 at publication, then one new dated
     version per correction, each with its reason. Rows are never updated or deleted."""
 
@@ -581,7 +596,7 @@ class ResultSnapshot(models.Model):
         return f"{self.period} · v{self.version}"
 
 
-class ResultSnapshotRow(models.Model):
+class ResultSnapshotRow(_Frozen):
     """One assessment's result as published; names are copied so later renames do not rewrite
     what was published."""
 
@@ -616,7 +631,7 @@ class ResultSnapshotRow(models.Model):
         return f"{self.snapshot} · {self.unit_name}: {self.percent}%"
 
 
-class ResultSnapshotComponent(models.Model):
+class ResultSnapshotComponent(_Frozen):
     """A component indicator's points in a published row."""
 
     row = models.ForeignKey(ResultSnapshotRow, on_delete=models.CASCADE, related_name="components")

@@ -442,6 +442,12 @@ def test_published_results_do_not_move_when_scores_change_and_a_correction_is_ve
         ("2", D(2)),
     ]
     assert period_published_results(period, version=9) is None
+    row = first.rows.first()
+    row.total_points = D(99)
+    with pytest.raises(ValueError, match="immutable"):
+        row.save()
+    with pytest.raises(ValueError, match="immutable"):
+        first.snapshot.delete()
 
 
 def test_publishing_is_staff_only_once_and_corrections_need_a_reason(
