@@ -348,9 +348,15 @@ def pareto_chart(rows: Sequence[dict], *, limit: int = 20) -> dict:
     }
 
 
+COMPARISON_EACH_SIDE = 25
+
+
 def comparison_bars(rows: Sequence) -> dict:
     """Change in percent points since last year, one bar per unit, climbers green, fallers red."""
     rows = sorted((r for r in rows if r.delta is not None), key=lambda r: r.delta)
+    if len(rows) > 2 * COMPARISON_EACH_SIDE:
+        # A big group: the units that fell and rose the most, not thousands of bars.
+        rows = rows[:COMPARISON_EACH_SIDE] + rows[-COMPARISON_EACH_SIDE:]
     lo = min([float(r.delta) for r in rows] + [0.0])
     hi = max([float(r.delta) for r in rows] + [0.0])
     pad = max((hi - lo) * 0.2, 1.0)

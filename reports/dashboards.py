@@ -19,6 +19,7 @@ from units.models import RankingGroup, Unit
 from . import computation, selectors
 
 PAGE_SIZE = 60
+PICKER_CAP = 400
 SORTS = {
     "rank": lambda r: (r.rank is None, r.rank or 0, r.unit_name),
     "name": lambda r: r.unit_name,
@@ -324,7 +325,14 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
         return {"rows": [], "unit": None, "targets": []}
     rows = selectors.period_results(user, period=f.period, group=f.group).rows
     row = next((r for r in rows if r.unit_id == unit_id), None) if unit_id else None
-    data: dict = {"rows": rows, "row": row, "targets": [], "losses": []}
+    # The unit picker: every unit of a normal group; around the chosen one in a very big group.
+    if len(rows) > PICKER_CAP:
+        at = rows.index(row) if row is not None else 0
+        lo = max(0, at - PICKER_CAP // 2)
+        choices = rows[lo : lo + PICKER_CAP]
+    else:
+        choices = rows
+    data: dict = {"rows": rows, "choices": choices, "row": row, "targets": [], "losses": []}
     if row is None:
         return data
     standings = [
@@ -357,9 +365,9 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
 # --- comparison ----------------------------------------------------------------------------------
 
 
-def comparison(user, f: Filters) -> dict:
+def comparison(user, f: Filters, *, page: int = 1, everything: bool = False) -> dict:
     if f.period is None or f.group is None:
-        return {"rows": [], "rose": [], "fell": [], "previous": None}
+        return {"rows": [], "page_rows": [], "rose": [], "fell": [], "previous": None, "pages": 1}
     previous = f.previous_period
     current_rows = selectors.period_results(user, period=f.period, group=f.group).rows
     previous_rows: list = []
@@ -380,4 +388,13 @@ def comparison(user, f: Filters) -> dict:
             ]
     rows = computation.compare_periods(current_rows, previous_rows, predecessors)
     rose, fell = computation.movers(rows)
-    return {"rows": rows, "rose": rose, "fell": fell, "previous": previous}
+    start, end, pages = computation.page_bounds(len(rows), page, PAGE_SIZE)
+    return {
+        "rows": rows,
+        "page_rows": rows if everything else rows[start:end],
+        "pages": 1 if everything else pages,
+        "page": 1 if everything else start // PAGE_SIZE + 1,
+        "rose": rose,
+        "fell": fell,
+        "previous": previous,
+    }

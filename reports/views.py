@@ -191,7 +191,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
     """This period against the last for every unit of the group: who rose and who fell."""
     require(request.user, Action.VIEW_DASHBOARDS)
     f = dashboards.parse_filters(request.user, request.GET)
-    data = dashboards.comparison(request.user, f)
+    data = dashboards.comparison(request.user, f, page=_page(request))
     figure = charts.comparison_bars(data["rows"]) if data["rows"] else None
     return render(
         request,
@@ -223,7 +223,7 @@ def _export_table(request: HttpRequest, table: str) -> exports.Table:
             f, dashboards.deduction_analysis(user, f, criterion=criterion)
         )
     if table == "comparison":
-        return exports.comparison_table(f, dashboards.comparison(user, f))
+        return exports.comparison_table(f, dashboards.comparison(user, f, everything=True))
     if table == "climb":
         unit_id = dashboards.parse_int(request.GET, "unit", f.errors, _("đơn vị"))
         return exports.climb_table(

@@ -1,40 +1,130 @@
 """A dashboard over a group of 10,000 units reads the stored results in a bounded number of queries
 (at most 10 per request, session and user included) and pages its table and charts."""
 
-import io
+import random
+from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 
-from scoring.models import AssessmentResult, Period
+from indicators.models import Framework, RatingBand
+from indicators.services import criterion_create
+from scoring.models import (
+    Assessment,
+    AssessmentResult,
+    CriterionScore,
+    Deduction,
+    DeductionReason,
+    Period,
+)
+from scoring.services import results_recompute
+from scoring.workflow import State
+from units.models import GroupMembership, RankingGroup, Unit
 
 from .factories import make_user
 
 UNITS = 10_000
 
 
+def build_national(units: int) -> None:
+    """10,000 communes in one group, 8 criteria, two years of appraised scores, then recompute.
+
+    Built here rather than with generate_scale, whose database-wide ANALYZE would hold locks on
+    the shared catalogs for the whole test transaction and stall every other test run's ANALYZE.
+    """
+    rng = random.Random(5)
+    group = RankingGroup.objects.create(
+        code="qc-khoi", name="Khối xã (tổng hợp)", unit_kind="commune"
+    )
+    made = Unit.objects.bulk_create(
+        [
+            Unit(
+                code=f"qc-{i:05d}",
+                name=f"Xã tổng hợp {i:05d}",
+                kind="commune",
+                active_from_year=2015,
+            )
+            for i in range(units)
+        ],
+        batch_size=5000,
+    )
+    for year in (2023, 2024):
+        GroupMembership.objects.bulk_create(
+            [GroupMembership(unit=u, group=group, year=year) for u in made], batch_size=5000
+        )
+        framework = Framework.objects.create(
+            year=year, unit_kind="commune", name=f"Bộ chỉ số xã {year}", max_points=Decimal(48)
+        )
+        RatingBand.objects.bulk_create(
+            RatingBand(framework=framework, label=label, min_percent=m)
+            for label, m in (("A", 90), ("B", 80), ("C", 70), ("D", 0))
+        )
+        leaves = []
+        for c in range(1, 9):
+            comp = criterion_create(
+                framework=framework, code=str(c), name=f"Lĩnh vực {c}", max_points=Decimal(6)
+            )
+            for j in (1,):
+                leaves.append(
+                    criterion_create(
+                        framework=framework,
+                        code=f"{c}.{j}",
+                        name=f"Tiêu chí {c}.{j}",
+                        max_points=Decimal(6),
+                        parent=comp,
+                    )
+                )
+        period = Period.objects.create(year=year, name=f"Chỉ số CCHC năm {year} (tổng hợp)")
+        assessments = Assessment.objects.bulk_create(
+            [
+                Assessment(period=period, unit=u, framework=framework, state=State.LOCKED)
+                for u in made
+            ],
+            batch_size=5000,
+        )
+        scores = []
+        for a in assessments:
+            for leaf in leaves:
+                lost = Decimal(rng.choice([0, 0, 0, 0, 1, 2])) / 2
+                scores.append(
+                    CriterionScore(
+                        assessment=a,
+                        criterion=leaf,
+                        component_id=leaf.component_id,
+                        max_points=leaf.max_points,
+                        points=leaf.max_points - lost,
+                    )
+                )
+        CriterionScore.objects.bulk_create(scores, batch_size=10000)
+        reason = DeductionReason.objects.get_or_create(code="qc", defaults={"label": "Trễ hạn"})[0]
+        Deduction.objects.bulk_create(
+            [
+                Deduction(score=s, points=s.max_points - s.points, reason=reason, note="Trễ hạn")
+                for s in scores[::7]
+                if s.points < s.max_points
+            ],
+            batch_size=10000,
+        )
+        results_recompute(period=period)
+
+
 @pytest.fixture(scope="module")
 def national(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command(
-            "generate_scale",
-            units=UNITS,
-            criteria=16,
-            years=2,
-            groups=1,
-            prefix="qc",
-            stdout=io.StringIO(),
-        )
+        build_national(UNITS)
         if connection.vendor == "postgresql":
-            # Fresh bulk-loaded tables have no statistics until autovacuum comes by; without them
-            # the planner may pick nested loops over 80,000 rows. Production tables are analyzed.
+            # Statistics for the bulk-loaded tables (rows of this transaction count as live):
+            # without them the planner may nested-loop the component aggregate.
             with connection.cursor() as cursor:
                 cursor.execute(
                     "ANALYZE scoring_assessmentresult, scoring_componentresult, "
                     "scoring_criterionscore, scoring_assessment, scoring_deduction, units_unit"
                 )
+                # Check the deferred foreign keys of the bulk load once, here, rather than at the
+                # end of every test (Django checks pending constraints at each test's teardown).
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         yield
         transaction.set_rollback(True)
 
