@@ -297,6 +297,16 @@ def test_the_unit_profile_and_climb_analysis_are_english(db, client, demo):
     assert "Recoverable points" in page
 
 
+def test_exports_have_english_headings(db, client, demo):
+    client = english_client(client, "lanhdao")
+    url = reverse("reports:export", args=["ranking", "csv"]) + "?period=2024&group=khoi-so"
+    response = client.get(url)
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content) if response.streaming else response.content
+    heading = text.decode("utf-8-sig").splitlines()[0]
+    assert heading.split(";")[:4] == ["Rank", "Unit code", "Unit", "Total points"]
+
+
 def test_bad_dashboard_filters_are_explained_in_english(db, client, demo):
     page = page_of(
         english_client(client, "lanhdao"), reverse("reports:ranking") + "?period=19x&group=khong"
