@@ -553,4 +553,7 @@ def test_every_marked_string_of_the_source_is_in_the_catalogue():
         for context, msgid, _plural in marked_strings(code):
             if (context, msgid) not in translated:
                 missing.append(f"{path.relative_to(BASE_DIR)}: {msgid}")
-    assert missing == []
+    assert missing == [], (
+        "untranslated strings: run `make messages`, translate them in "
+        "locale/en/LC_MESSAGES/django.po, run `make messages` again and commit the .po and .mo"
+    )
