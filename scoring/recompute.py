@@ -2,23 +2,25 @@
 
 `recompute_results` is the one writer of AssessmentResult and ComponentResult (scoring.services.
 results_recompute delegates here). A handful of SQL statements in one transaction do the work,
-whatever the size of the period:
+whatever the size of the period, through temporary tables (not WAL-logged, dropped at commit):
 
-1. component results: upsert of `sum(points)` per assessment and component from the stored criterion
-   points (already clamped by the score services), with the component's applicable maximum (the
+1. component results: `sum(points)` per assessment and component from the stored criterion points
+   (already clamped by the score services), with the component's applicable maximum (the
    framework's leaf maxima less the criteria marked not applicable) and its percent;
-2. assessment results: upsert of the sum of the components plus the capped bonus minus the capped
-   penalty (never below zero), percent of the applicable maximum (two decimals, at most 100), the
-   rating band and the ranking group of the period's year;
+2. totals: the sum of the components plus the capped bonus minus the capped penalty (never below
+   zero), percent of the applicable maximum (two decimals, at most 100), the rating band and the
+   ranking group of the period's year;
 3. ranks: RANK() OVER (PARTITION BY group ORDER BY percent DESC), i.e. competition ranks 1, 2, 2, 4,
    and the rank change against the previous period. A unit with no result there inherits the best
-   (lowest) previous rank among its predecessors (a merger takes the best rank of what it merged);
+   (lowest) previous rank among its predecessors (a merger takes the best rank of what it merged),
    so the change compares the new unit with the strongest of the units it replaced.
 
-Upserts only touch rows whose values change, so a nightly recompute of an unchanged period writes
+Each stored row is written once, and only if a value changed (an UPDATE joined on the key for rows
+that exist, an INSERT for the missing ones): a nightly recompute of an unchanged period writes
 nothing, and readers (READ COMMITTED) see either the old results or the new ones, never a mix.
-With `unit_ids` only those units' assessments are recomputed, and the ranks of their groups (old and
-new) are refreshed: a single score edit costs a few milliseconds.
+With `unit_ids` only those units' assessments are recomputed, and their groups (old and new) are
+re-ranked with the other members' stored figures: a single score edit costs a few milliseconds.
+A full recompute also refreshes the next period's rank changes, which are measured against it.
 
 One recompute per period at a time: a PostgreSQL advisory lock (transaction level in the service,
 session level around a whole Celery job). SQLite, used by the demo, serialises writers itself.
@@ -98,6 +100,11 @@ def _sql_functions() -> dict[str, str]:
         "least": "LEAST" if pg else "MIN",
         # SQLite computes in binary floating point: nudge exact halves up, as ROUND_HALF_UP does.
         "eps": "" if pg else " + 1e-9",
+        # Sums of two-decimal points: exact numerics in PostgreSQL, floats to round in SQLite.
+        "exact": "{}" if pg else "ROUND({} + 1e-9, 2)",
+        # Keeps a subquery from being flattened, so its expressions are computed once per row
+        # rather than again in every join condition that uses them.
+        "fence": "OFFSET 0" if pg else "LIMIT -1 OFFSET 0",
     }
 
 
@@ -218,8 +225,8 @@ def compute(
                     OR c.max_points IS DISTINCT FROM y.maximum) AS changed
             FROM (
                 SELECT a.id AS assessment_id, cm.component_id,
-                       ROUND(COALESCE(s.points, 0){fn["eps"]}, 2) AS points,
-                       ROUND(cm.maximum - COALESCE(s.na_maximum, 0){fn["eps"]}, 2) AS maximum
+                       {fn["exact"].format("COALESCE(s.points, 0)")} AS points,
+                       {fn["exact"].format("cm.maximum - COALESCE(s.na_maximum, 0)")} AS maximum
                 FROM {a_t} a
                 JOIN (
                     SELECT framework_id, component_id, SUM(max_points) AS maximum
@@ -321,6 +328,7 @@ def compute(
                     ) adj ON adj.assessment_id = a.id
                     WHERE a.period_id = %s{ufilter}
                 ) t
+                {fn["fence"]}
             ) u
             LEFT JOIN {gm_t} gm ON gm.unit_id = u.unit_id AND gm.year = %s
             LEFT JOIN (
