@@ -102,7 +102,7 @@ def default_group_id(user, period: Period) -> int | None:
 # --- stored results: the one reader --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ResultRow:
     assessment_id: int
     unit_id: int
@@ -139,16 +139,6 @@ class PeriodResults:
     components: dict[int, dict[str, ComponentCell]] = field(default_factory=dict)
     # component code → (name, average percent over the visible results of the group).
     component_averages: dict[str, tuple[str, Decimal]] = field(default_factory=dict)
-
-
-_ROW_FIELDS = {
-    "unit_id": F("assessment__unit_id"),
-    "unit_code": F("assessment__unit__code"),
-    "unit_name": F("assessment__unit__name"),
-    "year": F("period__year"),
-    "group_code": F("group__code"),
-    "state": F("assessment__state"),
-}
 
 
 def _component_order(code: str) -> tuple:
@@ -192,13 +182,28 @@ def period_results(
     include figures the user may not see.
     """
     visible = _visible_results(user, period=period, group=group, unit_ids=unit_ids)
-    rows = [
-        ResultRow(**values)
-        for values in (visible if with_rows else visible.none())
-        .order_by(
-            "period__year", F("rank").asc(nulls_last=True), "-percent", "assessment__unit__name"
-        )
-        .values(
+    rows: list[ResultRow] = []
+    if with_rows:
+        # Tuples, no ORDER BY and no join for what the arguments already say (year, group code):
+        # this is the hot path of every dashboard over thousands of units; Python sorts below.
+        year_field = Value(period.year) if period is not None else F("period__year")
+        group_field = Value(group.code) if group is not None else F("group__code")
+        for (
+            assessment_id,
+            group_id,
+            total,
+            maximum,
+            pct,
+            rank,
+            change,
+            band,
+            unit_id,
+            code,
+            name,
+            year,
+            group_code,
+            state,
+        ) in visible.order_by().values_list(
             "assessment_id",
             "group_id",
             "total_points",
@@ -207,9 +212,32 @@ def period_results(
             "rank",
             "rank_change",
             "band",
-            **_ROW_FIELDS,
-        )
-    ]
+            "assessment__unit_id",
+            "assessment__unit__code",
+            "assessment__unit__name",
+            year_field,
+            group_field,
+            "assessment__state",
+        ):
+            rows.append(
+                ResultRow(
+                    assessment_id,
+                    unit_id,
+                    code,
+                    name,
+                    year,
+                    group_id,
+                    group_code or "",
+                    total,
+                    maximum,
+                    pct,
+                    rank,
+                    change,
+                    band,
+                    state,
+                )
+            )
+        rows.sort(key=lambda r: (r.year, r.rank is None, r.rank or 0, -r.percent, r.unit_name))
     result = PeriodResults(rows=rows)
     if component_detail is None and not component_averages:
         return result
@@ -239,28 +267,39 @@ def period_results(
             keep(assessment_id, code, points, max_points, pct)
             add(code, name, pct, 1)
     elif component_averages:
-        # One query for both: grouped by component and by "this assessment if it is one of those
-        # asked for, else nobody", so the asked-for assessments come back one row each (their own
-        # figures) and all the others as one aggregate row per component.
+        # One query for both, UNION ALL: the asked-for assessments' own rows (index lookups) and
+        # one aggregate row per component over every visible result (a hash aggregate on the
+        # component id); aggregate rows carry no assessment id.
         wanted = list(component_detail or [])
-        key = Case(
-            When(assessment_id__in=wanted, then=F("assessment_id")),
-            default=None,
-            output_field=IntegerField(),
+        nothing = Value(None, output_field=DecimalField(max_digits=7, decimal_places=2))
+        detail = components_qs.filter(assessment_id__in=wanted).values_list(
+            "assessment_id",
+            "component__code",
+            "component__name",
+            "percent",
+            Value(0, output_field=IntegerField()),
+            "points",
+            "max_points",
         )
-        for row in (
-            components_qs.values(key=key, code=F("component__code"), name=F("component__name"))
+        totals = (
+            components_qs.values("component_id")
             .annotate(
+                none=Value(None, output_field=IntegerField()),
+                code=Max("component__code"),
+                name=Max("component__name"),
                 total=Sum("percent"),
                 n=Count("id"),
-                points=Max("points"),
-                maximum=Max("max_points"),
+                p=nothing,
+                m=nothing,
             )
+            .values_list("none", "code", "name", "total", "n", "p", "m")
             .order_by()
-        ):
-            if row["key"] is not None:
-                keep(row["key"], row["code"], row["points"], row["maximum"], row["total"])
-            add(row["code"], row["name"], row["total"], row["n"])
+        )
+        for assessment_id, code, name, pct, n, points, maximum in detail.union(totals, all=True):
+            if assessment_id is not None:
+                keep(assessment_id, code, points, maximum, pct)
+            else:
+                add(code, name, pct, n)
     if component_averages:
         result.component_averages = {
             code: (name, (total / n).quantize(Decimal("0.01")))
