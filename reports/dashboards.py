@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from core.permissions import Action, can
 from scoring.models import Period
 from units.models import RankingGroup, Unit
 
@@ -241,10 +242,11 @@ def unit_profile(user, f: Filters, unit: Unit) -> dict:
         group=group,
         component_detail=[current.assessment_id],
         component_averages=True,
+        with_rows=False,
     )
     data["group_size"] = selectors.group_result_count(period=f.period, group=group)
     # A unit head sees other units only once published: the average is over what they may see.
-    data["visible_in_group"] = len(detail.rows)
+    data["average_complete"] = can(user, Action.VIEW_ALL_UNITS)
     cells = detail.components.get(current.assessment_id, {})
     data["components"] = [
         {
