@@ -126,6 +126,15 @@ def _lock(cursor, period_id: int, *, wait: bool) -> None:
         raise RecomputeBusy(period_id)
 
 
+def _drop(cursor, table: str, *, if_exists: bool = False) -> None:
+    """Drop a temporary table when done (a caller's transaction may recompute twice). The leftover
+    check before creating one is for SQLite only: in PostgreSQL a failed recompute's tables vanish
+    with its rolled-back transaction or savepoint."""
+    if if_exists and connection.vendor == "postgresql":
+        return
+    cursor.execute(f"DROP TABLE {'IF EXISTS ' if if_exists else ''}{table}")
+
+
 def previous_period(period: Period) -> Period | None:
     return Period.objects.filter(year__lt=period.year).order_by("-year").first()
 
@@ -216,7 +225,7 @@ def compute(
         # written where they differ: an UPDATE joined on the key and an INSERT of the missing rows
         # cost far less than ON CONFLICT's per-row speculative insertion.
         report(0, STEPS, "components")
-        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLE}")
+        _drop(cursor, TEMP_TABLE, if_exists=True)
         cursor.execute(
             f"""
             CREATE TEMPORARY TABLE {TEMP_TABLE}{temp_on_commit} AS
@@ -297,7 +306,7 @@ def compute(
             f"CASE WHEN t.maximum > 0 THEN {fn['least']}(100, "
             f"ROUND(t.total * 100.0 / t.maximum{fn['eps']}, 2)) ELSE 0 END"
         )
-        cursor.execute(f"DROP TABLE IF EXISTS {TOTALS_TABLE}")
+        _drop(cursor, TOTALS_TABLE, if_exists=True)
         cursor.execute(
             f"""
             CREATE TEMPORARY TABLE {TOTALS_TABLE}{temp_on_commit} AS
@@ -342,7 +351,7 @@ def compute(
             """,
             [*adj_params, *scope_params, period.year],
         )
-        cursor.execute(f"DROP TABLE {TEMP_TABLE}")
+        _drop(cursor, TEMP_TABLE)
         cursor.execute(f"SELECT COUNT(*) FROM {TOTALS_TABLE}")
         assessments = cursor.fetchone()[0]
 
@@ -369,7 +378,7 @@ def compute(
                 others_params = [period.pk, *groups]
         before = previous_period(period)
         previous_sql, previous_params = _previous_rank_sql(before.pk if before else None, "y")
-        cursor.execute(f"DROP TABLE IF EXISTS {RANKED_TABLE}")
+        _drop(cursor, RANKED_TABLE, if_exists=True)
         cursor.execute(
             f"""
             CREATE TEMPORARY TABLE {RANKED_TABLE}{temp_on_commit} AS
@@ -426,8 +435,8 @@ def compute(
             f"SELECT COUNT(*) FROM {RANKED_TABLE} WHERE old_rank IS DISTINCT FROM new_rank"
         )
         ranks_changed = cursor.fetchone()[0]
-        cursor.execute(f"DROP TABLE {TOTALS_TABLE}")
-        cursor.execute(f"DROP TABLE {RANKED_TABLE}")
+        _drop(cursor, TOTALS_TABLE)
+        _drop(cursor, RANKED_TABLE)
 
         # 4. The next period's rank changes are measured against this one's ranks.
         report(3, STEPS, "next period")
