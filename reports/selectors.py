@@ -456,22 +456,36 @@ def _visible_scores(user, *, period: Period, group: RankingGroup | None):
 def lost_points_by_criterion(user, *, period: Period, group: RankingGroup | None) -> list[dict]:
     """Points lost (maximum − points) per criterion over the visible assessments, most first.
 
-    Criteria are matched by code within the period (one framework per kind of unit and year).
+    Grouped by the criterion id (a hash aggregate over a million scores rather than a sort of wide
+    rows on disk), names carried along as Max; criteria of two frameworks in one group are merged
+    by code.
     """
     scores = _visible_scores(user, period=period, group=group)
-    return list(
-        scores.values(code=F("criterion__code"))
+    merged: dict[str, dict] = {}
+    for row in (
+        scores.values("criterion_id")
         .annotate(
-            name=F("criterion__name"),
-            component_code=F("component__code"),
-            component_name=F("component__name"),
+            code=Max("criterion__code"),
+            name=Max("criterion__name"),
+            component_code=Max("component__code"),
+            component_name=Max("component__name"),
             lost=Sum(F("max_points") - F("points")),
             maximum=Sum("max_points"),
-            units=Count("assessment_id", filter=Q(points__lt=F("max_points"))),
-            assessments=Count("assessment_id"),
+            units=Count("id", filter=Q(points__lt=F("max_points"))),
+            assessments=Count("id"),
         )
-        .filter(lost__gt=0)
-        .order_by("-lost", "code")
+        .order_by()
+    ):
+        row.pop("criterion_id")
+        entry = merged.get(row["code"])
+        if entry is None:
+            merged[row["code"]] = row
+        else:
+            for key in ("lost", "maximum", "units", "assessments"):
+                entry[key] += row[key]
+    return sorted(
+        (r for r in merged.values() if r["lost"] > 0),
+        key=lambda r: (-r["lost"], _component_order(r["code"])),
     )
 
 

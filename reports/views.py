@@ -24,6 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/home.html", {"role": primary_role(request.user), **summary})
 
 
+DRILL_CAP = 200
+
+
 def _page(request: HttpRequest) -> int:
     try:
         return max(1, int(request.GET.get("page", "1")))
@@ -143,6 +146,11 @@ def deductions(request: HttpRequest) -> HttpResponse:
     criterion = request.GET.get("criterion", "").strip()[:20] or None
     data = dashboards.deduction_analysis(request.user, f, criterion=criterion)
     figure = charts.pareto_chart(data["criteria"]) if data["criteria"] else None
+    if data["drill"] and len(data["drill"]["units"]) > DRILL_CAP:
+        # Thousands of communes can lose points on one criterion: the page shows the units that
+        # lost the most; the export has them all.
+        data["drill"]["hidden"] = len(data["drill"]["units"]) - DRILL_CAP
+        data["drill"]["units"] = data["drill"]["units"][:DRILL_CAP]
     return render(
         request,
         "reports/deductions.html",
