@@ -229,7 +229,7 @@ def compute(
         cursor.execute(
             f"""
             CREATE TEMPORARY TABLE {TEMP_TABLE}{temp_on_commit} AS
-            SELECT y.*, c.id IS NOT NULL AS present,
+            SELECT y.*, c.id AS stored_id, c.id IS NOT NULL AS present,
                    (c.id IS NULL OR c.points IS DISTINCT FROM y.points
                     OR c.max_points IS DISTINCT FROM y.maximum) AS changed
             FROM (
@@ -258,9 +258,7 @@ def compute(
             f"""
             UPDATE {cr_t} SET points = t.points, max_points = t.maximum, percent = {component_pct}
             FROM {TEMP_TABLE} t
-            WHERE t.present AND t.changed
-              AND {cr_t}.assessment_id = t.assessment_id
-              AND {cr_t}.component_id = t.component_id
+            WHERE t.present AND t.changed AND {cr_t}.id = t.stored_id
             """
         )
         components_changed = max(cursor.rowcount, 0)
