@@ -355,6 +355,9 @@ def _plan_changes(plan: ScoreImport, point_field: str) -> None:
     plan.rows = kept
     if plan.errors:
         plan.changes = []
+        # In the order of the file: sheets as they come, then rows.
+        sheets = {name: i for i, name in enumerate(dict.fromkeys(p.sheet for p in plan.errors))}
+        plan.errors.sort(key=lambda p: (sheets[p.sheet], p.row or 0))
 
 
 def scores_apply(*, plan: ScoreImport, user=None) -> int:

@@ -343,6 +343,12 @@ _TRACKED = {
 }
 
 
+def _yes_no(value):
+    if isinstance(value, bool):
+        return _("Có") if value else _("Không")
+    return value
+
+
 def _diff(records, labels: dict, what: str) -> list[HistoryEntry]:
     """Old → new per field from consecutive historical records of one object."""
     entries: list[HistoryEntry] = []
@@ -371,7 +377,13 @@ def _diff(records, labels: dict, what: str) -> list[HistoryEntry]:
                 if old != new:
                     entries.append(
                         HistoryEntry(
-                            rec.history_date, rec.history_user, what, label, old, new, reason
+                            rec.history_date,
+                            rec.history_user,
+                            what,
+                            label,
+                            _yes_no(old),
+                            _yes_no(new),
+                            reason,
                         )
                     )
         previous = rec
