@@ -344,8 +344,9 @@ _TRACKED = {
 
 
 def _yes_no(value):
+    """A flag reads as a tick or a cross in the history, in any language."""
     if isinstance(value, bool):
-        return _("Có") if value else _("Không")
+        return "✓" if value else "✗"
     return value
 
 
