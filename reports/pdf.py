@@ -249,7 +249,8 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
     deductions = dashboards.deduction_analysis(user, f)
     pareto_rows = deductions["criteria"][:15]
     comparison = dashboards.comparison(user, f)
-    low_band = [r.unit_name for r in rows if r.band and r.band in _lowest_bands(rows)]
+    lowest = _lowest_bands(rows)
+    low_band = [r.unit_name for r in rows if r.band in lowest]
     recommendations = computation.recommendations(
         summary=summary,
         components=components,
