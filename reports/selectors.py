@@ -186,24 +186,9 @@ def period_results(
     if with_rows:
         # Tuples, no ORDER BY and no join for what the arguments already say (year, group code):
         # this is the hot path of every dashboard over thousands of units; Python sorts below.
-        year_field = Value(period.year) if period is not None else F("period__year")
-        group_field = Value(group.code) if group is not None else F("group__code")
-        for (
-            assessment_id,
-            group_id,
-            total,
-            maximum,
-            pct,
-            rank,
-            change,
-            band,
-            unit_id,
-            code,
-            name,
-            year,
-            group_code,
-            state,
-        ) in visible.order_by().values_list(
+        known_year = period.year if period is not None else None
+        known_group = group.code if group is not None else None
+        fields = [
             "assessment_id",
             "group_id",
             "total_points",
@@ -215,10 +200,30 @@ def period_results(
             "assessment__unit_id",
             "assessment__unit__code",
             "assessment__unit__name",
-            year_field,
-            group_field,
             "assessment__state",
-        ):
+        ]
+        if known_year is None:
+            fields.append("period__year")
+        if known_group is None:
+            fields.append("group__code")
+        for values in visible.order_by().values_list(*fields):
+            (
+                assessment_id,
+                group_id,
+                total,
+                maximum,
+                pct,
+                rank,
+                change,
+                band,
+                unit_id,
+                code,
+                name,
+                state,
+                *rest,
+            ) = values
+            year = known_year if known_year is not None else rest.pop(0)
+            group_code = known_group if known_group is not None else rest.pop(0)
             rows.append(
                 ResultRow(
                     assessment_id,
