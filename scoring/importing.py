@@ -466,10 +466,13 @@ def scores_apply(*, plan: ScoreImport, user=None) -> int:
                 to_create, Deduction, default_user=user, default_change_reason=reason_text
             )
         if touched:
-            Assessment.objects.filter(
+            touched_assessments = Assessment.objects.filter(
                 pk__in={s.assessment_id for s, _r in touched.values()}
-            ).update(version=F("version") + 1, updated_at=now)
-            _queue_recompute(plan.period.pk)
+            )
+            touched_assessments.update(version=F("version") + 1, updated_at=now)
+            _queue_recompute(
+                plan.period.pk, touched_assessments.values_list("unit_id", flat=True).distinct()
+            )
     return len(touched)
 
 

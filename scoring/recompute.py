@@ -154,6 +154,11 @@ def compute(
     ranks) in one transaction. Raises RecomputeBusy when `wait` is false and the period is locked."""
     started = time.perf_counter()
     units = None if unit_ids is None else sorted({int(u) for u in unit_ids})
+    if units is not None:
+        # Assessments that never had results (new ones, or the period's first edits) are always
+        # part of the work: a partial recompute must not leave them without a row and a rank.
+        never_computed = Assessment.objects.filter(period=period, result__isnull=True)
+        units = merge_unit_ids(units, never_computed.values_list("unit_id", flat=True))
     report = progress or (lambda step, total, label: None)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     fn = _sql_functions()

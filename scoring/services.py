@@ -97,7 +97,7 @@ def assessment_transition(
     )
     assessment.state = target
     assessment.save(update_fields=["state", "updated_at"])
-    _queue_recompute(assessment.period_id)
+    _queue_recompute(assessment.period_id, [assessment.unit_id])
     return assessment
 
 
@@ -210,7 +210,7 @@ def score_set(
             setattr(score, field, value)
     score_refresh_points(score=score)
     score.save()
-    _queue_recompute(assessment.period_id)
+    _queue_recompute(assessment.period_id, [assessment.unit_id])
     return score
 
 
@@ -242,7 +242,7 @@ def deduction_add(
     )
     score_refresh_points(score=score)
     score.save()
-    _queue_recompute(assessment.period_id)
+    _queue_recompute(assessment.period_id, [assessment.unit_id])
     return deduction
 
 

@@ -292,7 +292,7 @@ def sheet_save(
         changed = len(to_create) + len(to_update)
         if changed:
             new_version = version + 1
-            _queue_recompute(locked.period_id)
+            _queue_recompute(locked.period_id, [locked.unit_id])
         else:
             # Nothing changed: give the version back so that other open pages stay valid.
             new_version = version
@@ -314,7 +314,7 @@ def _require_appraiser(user, assessment: Assessment) -> None:
 def _refresh_and_queue(score: CriterionScore) -> None:
     score_refresh_points(score=score)
     score.save(update_fields=["points", "updated_at"])
-    _queue_recompute(score.assessment.period_id)
+    _queue_recompute(score.assessment.period_id, [score.assessment.unit_id])
 
 
 @transaction.atomic
@@ -539,7 +539,7 @@ def evidence_add(
             evidence.file.storage.delete(stored)
             raise
         if _created:
-            _queue_recompute(assessment.period_id)
+            _queue_recompute(assessment.period_id, [assessment.unit_id])
     return evidence
 
 
@@ -608,7 +608,7 @@ def reopen_decide(*, request: ReopenRequest, user, grant: bool, reason: str) -> 
             )
             assessment.state = State.APPRAISED
             assessment.save(update_fields=["state", "updated_at"])
-            _queue_recompute(assessment.period_id)
+            _queue_recompute(assessment.period_id, [assessment.unit_id])
     return request
 
 

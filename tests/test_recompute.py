@@ -322,7 +322,8 @@ def test_many_edits_in_one_transaction_register_one_callback(period, province, s
         _queue_recompute(period.pk, unit_ids=[province["a1"].unit_id])
         callbacks = registered(period.pk)
     assert len(callbacks) == 1
-    assert callbacks[0].unit_ids is None  # score_set asks for the whole period, which absorbs units
+    # Each score_set asks for its own unit only: the callback gathers the units of the transaction.
+    assert callbacks[0].unit_ids == sorted(a.unit_id for a in province.values())
 
 
 def test_units_of_one_transaction_add_up_and_a_rolled_back_savepoint_loses_nothing(db):
