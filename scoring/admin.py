@@ -9,7 +9,13 @@ from .models import (
     CriterionScore,
     Deduction,
     DeductionReason,
+    Evidence,
+    Explanation,
     Period,
+    RecomputeRun,
+    ReopenRequest,
+    ResultSnapshot,
+    ResultSnapshotRow,
     StateChange,
 )
 
@@ -121,3 +127,51 @@ class AssessmentResultAdmin(_ReadOnly):
 @admin.register(ComponentResult)
 class ComponentResultAdmin(_ReadOnly):
     list_display = ["assessment", "component", "points", "max_points", "percent"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(_ReadOnly):
+    """Listed for audit; files are downloaded from the scoring sheet, which checks access."""
+
+    list_display = ["original_name", "score", "content_type", "size", "uploaded_by", "created_at"]
+    list_filter = ["content_type", "score__assessment__period"]
+    search_fields = ["original_name", "score__assessment__unit__name"]
+    exclude = ["file"]
+
+
+@admin.register(Explanation)
+class ExplanationAdmin(_ReadOnly):
+    list_display = ["deduction", "author", "status", "decided_by", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(ReopenRequest)
+class ReopenRequestAdmin(_ReadOnly):
+    list_display = ["assessment", "requested_by", "status", "decided_by", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(RecomputeRun)
+class RecomputeRunAdmin(_ReadOnly):
+    list_display = ["period", "status", "trigger", "created_at", "duration_ms", "results_changed"]
+    list_filter = ["status", "period"]
+
+
+class ResultSnapshotRowInline(admin.TabularInline):
+    model = ResultSnapshotRow
+    extra = 0
+    can_delete = False
+    fields = ["unit_name", "group_name", "total_points", "percent", "rank", "rank_change", "band"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResultSnapshot)
+class ResultSnapshotAdmin(_ReadOnly):
+    """Published versions are immutable: publishing and corrections go through the services."""
+
+    list_display = ["period", "version", "kind", "created_by", "created_at", "reason"]
+    list_filter = ["period", "kind"]
+    inlines = [ResultSnapshotRowInline]

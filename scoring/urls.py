@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_recompute
+from . import views, views_publish, views_recompute
 
 app_name = "scoring"
 
@@ -67,6 +67,8 @@ urlpatterns: list = [
     path("ky/<int:year>/ket-qua.<str:fmt>", views.results_export, name="results_export"),
     path("ky/<int:year>/nhap-diem/", views.scores_upload, name="scores_upload"),
     path("ky/<int:year>/nhap-diem/ap-dung/", views.scores_apply, name="scores_apply"),
+    path("ky/<int:year>/cong-bo/", views_publish.publish, name="period_publish"),
+    path("ky/<int:year>/dinh-chinh/", views_publish.correct, name="snapshot_correct"),
     # --- issue 3: recompute status and request ---
     path(
         "ky/<int:year>/tinh-lai/trang-thai/",

@@ -137,6 +137,13 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
             "selected_state": state,
             "assessments": rows,
             "may_import": can(request.user, Action.APPRAISE),
+            "may_publish": can(request.user, Action.PUBLISH),
+            "may_view_all": can(request.user, Action.VIEW_ALL_UNITS),
+            "snapshots": (
+                list(period.snapshots.select_related("created_by").order_by("-version"))
+                if period and can(request.user, Action.VIEW_ALL_UNITS)
+                else []
+            ),
         },
     )
 
