@@ -306,7 +306,9 @@ def _deduction_aggregates(user, f: Filters) -> tuple[list[dict], list[dict]]:
     return value
 
 
-def deduction_analysis(user, f: Filters, *, criterion: str | None = None) -> dict:
+def deduction_analysis(
+    user, f: Filters, *, criterion: str | None = None, drill_limit: int | None = None
+) -> dict:
     if f.period is None:
         return {"criteria": [], "components": [], "reasons": [], "drill": None}
     every, reasons = _deduction_aggregates(user, f)
@@ -335,7 +337,11 @@ def deduction_analysis(user, f: Filters, *, criterion: str | None = None) -> dic
         drill = {
             "code": criterion,
             "units": selectors.criterion_losses(
-                user, period=f.period, group=f.group, criterion_code=criterion
+                user,
+                period=f.period,
+                group=f.group,
+                criterion_code=criterion,
+                limit=drill_limit + 1 if drill_limit else None,
             ),
         }
         drill["name"] = drill["units"][0]["criterion_name"] if drill["units"] else ""

@@ -509,9 +509,15 @@ def lost_points_by_component(user, *, period: Period, group: RankingGroup | None
 
 
 def criterion_losses(
-    user, *, period: Period, group: RankingGroup | None, criterion_code: str
+    user,
+    *,
+    period: Period,
+    group: RankingGroup | None,
+    criterion_code: str,
+    limit: int | None = None,
 ) -> list[dict]:
-    """The drill-down of one criterion: each unit that lost points on it, with its deductions."""
+    """The drill-down of one criterion: each unit that lost points on it, with its deductions,
+    those that lost most first; `limit` keeps the first ones (a page), the export takes all."""
     scores = (
         _visible_scores(user, period=period, group=group)
         .filter(criterion__code=criterion_code, points__lt=F("max_points"))
@@ -525,8 +531,10 @@ def criterion_losses(
             state=F("assessment__state"),
             criterion_name=F("criterion__name"),
         )
-        .order_by("points", "assessment__unit__name")
+        .order_by((F("points") - F("max_points")).asc(), "assessment__unit__name")
     )
+    if limit is not None:
+        scores = scores[:limit]
     rows = {s["id"]: {**s, "lost": s["max_points"] - s["points"], "deductions": []} for s in scores}
     for d in (
         Deduction.objects.filter(score_id__in=list(rows))

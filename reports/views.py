@@ -144,12 +144,14 @@ def deductions(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_DASHBOARDS)
     f = dashboards.parse_filters(request.user, request.GET)
     criterion = request.GET.get("criterion", "").strip()[:20] or None
-    data = dashboards.deduction_analysis(request.user, f, criterion=criterion)
+    # Thousands of communes can lose points on one criterion: the page shows the units that lost
+    # the most (one more is read to know there are others); the export has them all.
+    data = dashboards.deduction_analysis(
+        request.user, f, criterion=criterion, drill_limit=DRILL_CAP
+    )
     figure = charts.pareto_chart(data["criteria"]) if data["criteria"] else None
     if data["drill"] and len(data["drill"]["units"]) > DRILL_CAP:
-        # Thousands of communes can lose points on one criterion: the page shows the units that
-        # lost the most; the export has them all.
-        data["drill"]["hidden"] = len(data["drill"]["units"]) - DRILL_CAP
+        data["drill"]["more"] = True
         data["drill"]["units"] = data["drill"]["units"][:DRILL_CAP]
     return render(
         request,
