@@ -253,3 +253,47 @@ def results_recompute(*, period: Period, unit_ids: list[int] | None = None) -> i
     from .recompute import recompute_results
 
     return recompute_results(period=period, unit_ids=unit_ids)
+
+
+def memberships_changed(*, year: int, unit_ids: Iterable[int]) -> None:
+    """Units moved between ranking groups for a year: their old and new groups are re-ranked."""
+    unit_ids = list(unit_ids)
+    for period_id in Period.objects.filter(year=year).values_list("pk", flat=True):
+        _queue_recompute(period_id, unit_ids)
+
+
+@transaction.atomic
+def survey_results_apply(*, survey) -> int:
+    """Survey-derived points: each result tied to a survey-derived criterion sets that unit's
+    appraised points for the survey's year (maximum × share of favourable answers, clamped).
+    Frozen (published, locked) assessments are left alone. Returns the number of scores written."""
+    from surveys.models import SurveyResult
+
+    written = 0
+    results = SurveyResult.objects.filter(
+        survey=survey, criterion__isnull=False, criterion__method="survey"
+    ).select_related("criterion")
+    assessments = {
+        (a.unit_id, a.framework_id): a
+        for a in Assessment.objects.filter(period__year=survey.year).exclude(
+            state__in=[State.PUBLISHED, State.LOCKED]
+        )
+    }
+    for result in results:
+        criterion = result.criterion
+        assessment = assessments.get((result.unit_id, criterion.framework_id))
+        if assessment is None:
+            continue
+        score, _created = CriterionScore.objects.select_for_update().get_or_create(
+            assessment=assessment,
+            criterion=criterion,
+            defaults={"component_id": criterion.component_id, "max_points": criterion.max_points},
+        )
+        score.appraised_points = criterion_points(
+            _rule(criterion), entered=criterion.max_points * result.percent / Decimal(100)
+        )
+        score_refresh_points(score=score)
+        score.save()
+        _queue_recompute(assessment.period_id, [assessment.unit_id])
+        written += 1
+    return written
