@@ -18,6 +18,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -277,11 +278,14 @@ def period_results(
         # component id); aggregate rows carry no assessment id.
         wanted = list(component_detail or [])
         nothing = Value(None, output_field=DecimalField(max_digits=7, decimal_places=2))
+        # The union's columns take the first query's types: the percent column must be wide
+        # enough for the sums of the second (SQLite quantizes to max_digits).
+        wide = DecimalField(max_digits=14, decimal_places=2)
         detail = components_qs.filter(assessment_id__in=wanted).values_list(
             "assessment_id",
             "component__code",
             "component__name",
-            "percent",
+            ExpressionWrapper(F("percent"), output_field=wide),
             Value(0, output_field=IntegerField()),
             "points",
             "max_points",
@@ -292,7 +296,7 @@ def period_results(
                 none=Value(None, output_field=IntegerField()),
                 code=Max("component__code"),
                 name=Max("component__name"),
-                total=Sum("percent"),
+                total=Sum("percent", output_field=wide),
                 n=Count("id"),
                 p=nothing,
                 m=nothing,
