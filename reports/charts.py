@@ -359,7 +359,7 @@ def comparison_bars(rows: Sequence) -> dict:
         rows = rows[:COMPARISON_EACH_SIDE] + rows[-COMPARISON_EACH_SIDE:]
     lo = min([float(r.delta) for r in rows] + [0.0])
     hi = max([float(r.delta) for r in rows] + [0.0])
-    pad = max((hi - lo) * 0.2, 1.0)
+    pad = max((hi - lo) * 0.3, 1.5)
     return {
         "data": [
             {
