@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
@@ -48,15 +49,16 @@ from .permissions import (
 from .services import assessment_transition, deduction_add
 from .workflow import State, allowed_targets
 
+# Lazy: the labels are read per request, in the user's language, not once at import.
 TRANSITION_LABELS = {
-    (State.DRAFT, State.SELF_ASSESSED): _("Hoàn thành tự đánh giá"),
-    (State.SELF_ASSESSED, State.DRAFT): _("Mở lại để sửa tự đánh giá"),
-    (State.SELF_ASSESSED, State.SUBMITTED): _("Gửi thẩm định"),
-    (State.SUBMITTED, State.SELF_ASSESSED): _("Trả lại để đơn vị giải trình"),
-    (State.SUBMITTED, State.APPRAISED): _("Hoàn thành thẩm định"),
-    (State.APPRAISED, State.SUBMITTED): _("Thẩm định lần 2"),
-    (State.APPRAISED, State.PUBLISHED): _("Công bố kết quả"),
-    (State.PUBLISHED, State.LOCKED): _("Khóa kết quả"),
+    (State.DRAFT, State.SELF_ASSESSED): gettext_lazy("Hoàn thành tự đánh giá"),
+    (State.SELF_ASSESSED, State.DRAFT): gettext_lazy("Mở lại để sửa tự đánh giá"),
+    (State.SELF_ASSESSED, State.SUBMITTED): gettext_lazy("Gửi thẩm định"),
+    (State.SUBMITTED, State.SELF_ASSESSED): gettext_lazy("Trả lại để đơn vị giải trình"),
+    (State.SUBMITTED, State.APPRAISED): gettext_lazy("Hoàn thành thẩm định"),
+    (State.APPRAISED, State.SUBMITTED): gettext_lazy("Thẩm định lần 2"),
+    (State.APPRAISED, State.PUBLISHED): gettext_lazy("Công bố kết quả"),
+    (State.PUBLISHED, State.LOCKED): gettext_lazy("Khóa kết quả"),
 }
 # Moves backwards need a reason the unit will read.
 REASON_REQUIRED = {

@@ -62,3 +62,15 @@ def test_a_user_without_a_role_moves_nothing(assessment, django_user_model):
     nobody = django_user_model.objects.create_user("khach", password="x")
     with pytest.raises(TransitionNotAllowed):
         assessment_transition(assessment=assessment, to_state=State.SELF_ASSESSED, user=nobody)
+
+
+def test_the_transition_buttons_speak_the_users_language():
+    from django.utils import translation
+
+    from scoring.views import TRANSITION_LABELS
+
+    label = TRANSITION_LABELS[(State.SUBMITTED, State.APPRAISED)]
+    with translation.override("vi"):
+        assert str(label) == "Hoàn thành thẩm định"
+    with translation.override("en"):
+        assert str(label) != "Hoàn thành thẩm định"
