@@ -29,6 +29,7 @@ from scoring.models import (
     StateChange,
 )
 from scoring.services import results_recompute
+from scoring.snapshots import period_publish
 from scoring.workflow import State
 from surveys.models import Survey, SurveyResult
 from units.models import GroupMembership, RankingGroup, Unit, UnitHead, UnitKind
@@ -71,6 +72,9 @@ def load_demo(*, seed: int = 2024, log: Callable[[str], None] = print) -> None:
         scored = [u for u in units if u.exists_in(year)]
         _load_year(rng, period, scored, frameworks[year], reasons, users["canbo.snv"])
         n = results_recompute(period=period)
+        if period.status == Period.Status.CLOSED:
+            # Past rounds were published: their results are frozen as version 1.
+            period_publish(period=period, user=users["canbo.snv"])
         log(f"Năm {year}: {n} bản đánh giá")
 
 

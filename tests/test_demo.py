@@ -91,3 +91,12 @@ def test_production_settings_pass_check_deploy():
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
+
+
+def test_past_rounds_are_published_and_the_open_round_is_provisional(demo):
+    from scoring.models import ResultSnapshot
+
+    published = dict(ResultSnapshot.objects.values_list("period__year", "version"))
+    assert published == {2022: 1, 2023: 1}
+    assert Period.objects.get(year=2024).status == Period.Status.OPEN
+    assert Period.objects.get(year=2023).status == Period.Status.PUBLISHED
