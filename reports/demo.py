@@ -351,7 +351,9 @@ def _score(rng, assessment, criterion, quality, appraised, reasons, appraiser, s
     if criterion.method == "survey":
         pct = sipas if criterion.code.startswith("8.1") else social
         value = quantize(criterion.max_points * pct / 100)
-        score.appraised_points = value if appraised else None
+        # Survey-derived points come from the survey whatever the state of the appraisal, and are
+        # stored where scoring.services.survey_results_apply puts them.
+        score.appraised_points = value
         score.points = criterion_points(rule, entered=value)
         score.self_explanation = ""
         return score, deductions
@@ -387,8 +389,10 @@ def _score(rng, assessment, criterion, quality, appraised, reasons, appraiser, s
         )
         return score, deductions
     deducted = sum((d.points for d in deductions), Decimal(0))
+    # As scoring.services computes it: with no appraised value typed, the appraisal keeps the
+    # self-assessed points and takes the deductions off them.
     score.points = criterion_points(
-        rule, entered=None, measured=score.measured_value, deducted=deducted
+        rule, entered=score.self_points, measured=score.measured_value, deducted=deducted
     )
     if not criterion.evidence_required or rng.random() < 0.05:
         score.self_explanation = "Đơn vị tự chấm căn cứ báo cáo tổng kết năm."

@@ -100,3 +100,14 @@ def test_past_rounds_are_published_and_the_open_round_is_provisional(demo):
     assert published == {2022: 1, 2023: 1}
     assert Period.objects.get(year=2024).status == Period.Status.OPEN
     assert Period.objects.get(year=2023).status == Period.Status.PUBLISHED
+
+
+def test_every_stored_score_follows_from_its_values_and_deductions(demo):
+    """The demo's points are those the services would compute, so the sheet and the results agree."""
+    from scoring.models import CriterionScore
+    from scoring.services import score_refresh_points
+
+    scores = CriterionScore.objects.select_related("criterion").prefetch_related("deductions")
+    for score in scores:
+        stored = score.points
+        assert score_refresh_points(score=score).points == stored, score

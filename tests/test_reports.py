@@ -1,7 +1,7 @@
 """The dashboards render the demo province and show exactly the stored results, to each role only
 what it may see."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db.models import Avg, F, Sum
@@ -47,7 +47,8 @@ def test_the_ranking_shows_every_stored_result_with_its_percent_rank_and_band(db
     assert page.count("Đã công bố</span>") == len(results)  # 2023 is locked
     average = sum(r.percent for r in results) / len(results)
     assert (
-        f'<div class="tile-value" id="s-average">{vn(average.quantize(Decimal("0.01")))}%' in page
+        f'<div class="tile-value" id="s-average">{vn(average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))}%'
+        in page
     )
 
 
@@ -135,8 +136,10 @@ def test_the_heatmap_shows_each_units_component_percent_and_the_group_average(db
         assessment__result__group__code="khoi-so",
         component__code="3",
     ).aggregate(avg=Avg("percent"))["avg"]
-    assert response.context["averages"]["3"] == Decimal(row).quantize(Decimal("0.01"))
-    assert vn(Decimal(row).quantize(Decimal("0.01"))) in page
+    assert response.context["averages"]["3"] == Decimal(row).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    assert vn(Decimal(row).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) in page
 
 
 def test_the_heatmap_sorted_by_a_component_puts_the_weakest_first(db, client):
@@ -199,7 +202,7 @@ def test_the_profile_compares_each_component_with_the_group_average(db, client):
             assessment__result__group__code="khoi-so",
             component__code=c["code"],
         ).aggregate(a=Avg("percent"))["a"]
-        assert c["average"] == Decimal(average).quantize(Decimal("0.01"))
+        assert c["average"] == Decimal(average).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def test_a_unit_head_cannot_read_another_units_provisional_profile(db, client):
@@ -353,7 +356,9 @@ def test_the_merged_unit_is_compared_with_its_predecessors(db, client):
         for r in before
         if r.assessment.unit.code in ("so-tai-chinh", "so-ke-hoach-dau-tu")
     ]
-    assert merged.previous_percent == (sum(expected) / 2).quantize(Decimal("0.01"))
+    assert merged.previous_percent == (sum(expected) / 2).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
 
 
 def test_every_page_answers_for_a_group_without_results(db, client):
