@@ -199,10 +199,14 @@ def test_the_scoring_sheet_is_english(db, client, demo):
     assert vietnamese_left(page, data_strings()) == []
 
 
-def test_the_sheet_states_and_deductions_are_english_for_staff(db, client, demo):
+def test_the_sheet_states_and_transitions_are_english_for_staff(db, client, demo):
     assessment = Assessment.objects.filter(period__year=2024, state="submitted").first()
     url = reverse("scoring:sheet", args=[assessment.pk])
     page = page_of(english_client(client, "canbo.snv"), url)
+    # The buttons of the moves staff may make from "submitted" (labels built per request).
+    assert ">Complete appraisal</button>" in page
+    assert ">Return to the unit for explanation</button>" in page
+    assert vietnamese_left(page, data_strings()) == []
     with translation.override("vi"):
         vietnamese_state = assessment.get_state_display()
     with translation.override("en"):
@@ -234,6 +238,7 @@ def test_the_sheet_takes_english_numbers_and_answers_in_english(db, client, demo
 
     page = save("1.75").content.decode()
     assert "Criteria saved (1): 1.4." in page
+    assert ">Complete self-assessment</button>" in page
     assert stored_points() == Decimal("1.75")
     assert f'name="self_points-{criterion.pk}" value="1.75"' in page
 
