@@ -41,7 +41,13 @@ class Filters:
     period: Period | None = None
     group: RankingGroup | None = None
     component: str | None = None
+    version: int | None = None  # a published version asked for with ?version= (None: the latest)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def edition(self) -> selectors.Edition | None:
+        """The published version shown for the period; None: live, provisional results."""
+        return selectors.period_edition(self.period) if self.period is not None else None
 
     def params(self, **overrides) -> dict[str, str]:
         params = {}
@@ -51,6 +57,8 @@ class Filters:
             params["group"] = self.group.code
         if self.component:
             params["component"] = self.component
+        if self.version is not None:
+            params["version"] = str(self.version)
         for key, value in overrides.items():
             if value is None:
                 params.pop(key, None)
@@ -93,6 +101,25 @@ def parse_filters(user, params: QueryDict, *, need_group: bool = True) -> Filter
     if f.group is None and need_group and f.period is not None:
         default_id = selectors.default_group_id(user, f.period)
         f.group = next((g for g in groups if g.pk == default_id), groups[0] if groups else None)
+    raw_version = params.get("version", "").strip()
+    if raw_version and f.period is not None:
+        chosen = None
+        if raw_version.isdigit() and len(raw_version) <= 6:
+            chosen = selectors.choose_version(f.period, int(raw_version))
+        if chosen is not None:
+            f.version = chosen.version
+        elif selectors.period_edition(f.period) is None:
+            f.errors.append(
+                _("%(period)s chưa được công bố nên không có phiên bản «%(value)s».")
+                % {"period": f.period.name, "value": raw_version[:20]}
+            )
+        else:
+            f.errors.append(
+                _(
+                    "Không có phiên bản «%(value)s» của kết quả công bố; đang hiển thị phiên bản mới nhất."
+                )
+                % {"value": raw_version[:20]}
+            )
     raw_component = params.get("component", "").strip()
     if raw_component:
         if len(raw_component) <= 20 and all(c.isdigit() or c == "." for c in raw_component):
@@ -209,7 +236,12 @@ def heatmap(user, f: Filters, *, page: int = 1, everything: bool = False) -> dic
 
 def unit_profile(user, f: Filters, unit: Unit) -> dict:
     lineage = selectors.unit_lineage(unit)
-    history = selectors.period_results(user, period=None, unit_ids=lineage).rows
+    history = selectors.period_results(user, period=None, unit_ids=lineage, periods=f.periods).rows
+    if f.edition is not None and not f.edition.is_latest:
+        # An earlier version (?version=) of the period shown instead of its latest: one query.
+        chosen = selectors.period_results(user, period=f.period, unit_ids=lineage).rows
+        history = [r for r in history if r.year != f.period.year] + chosen
+        history.sort(key=lambda r: (r.year, r.rank is None, r.rank or 0, r.unit_name))
     current = next(
         (r for r in history if r.unit_id == unit.pk and f.period and r.year == f.period.year), None
     )
@@ -357,6 +389,28 @@ def deduction_analysis(
 # --- climb ---------------------------------------------------------------------------------------
 
 
+def _losses_and_peer_shares(f: Filters, row) -> tuple[list[dict], dict[int, Decimal]]:
+    """The unit's lost criteria and its group's share of published assessments at full marks per
+    criterion. The shares are cached like the deduction aggregates (a minute for the open round,
+    ten for closed ones; they count published assessments only, so one entry serves every user);
+    one query either way."""
+    key = "reports:peer-shares:{}:{}:{}".format(
+        f.period.pk,
+        f.period.created_at.timestamp(),
+        row.group_id if row.group_id is not None else "-",
+    )
+    cached = cache.get(key)
+    if row.assessment_id is None:  # a published row whose assessment was since deleted
+        return [], cached or {}
+    losses, shares = selectors.unit_losses_for_climb(
+        row.assessment_id, peers_of=None if cached is not None else (f.period.pk, row.group_id)
+    )
+    if cached is not None:
+        return losses, cached
+    cache.set(key, shares, 60 if f.period.status == Period.Status.OPEN else 600)
+    return losses, shares
+
+
 def climb(user, f: Filters, *, unit_id: int | None) -> dict:
     if f.period is None or f.group is None:
         return {"rows": [], "unit": None, "targets": []}
@@ -379,6 +433,7 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
         for r in rows
     ]
     me = next(s for s in standings if s.unit_id == row.unit_id)
+    found, shares = _losses_and_peer_shares(f, row)
     losses = [
         computation.Loss(
             code=x["code"],
@@ -386,11 +441,9 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
             lost=x["max_points"] - x["points"],
             method=x["method"],
             deducted=x["deductions"] > 0,
-            peers_full_share=Decimal(x["peers_full_share"] or 0),
+            peers_full_share=Decimal(shares.get(x["criterion_id"]) or 0),
         )
-        for x in selectors.unit_losses_for_climb(
-            row.assessment_id, period_id=f.period.pk, group_id=row.group_id
-        )
+        for x in found
     ]
     data["unit"] = me
     data["losses"] = computation.rank_losses(losses)
@@ -412,7 +465,8 @@ def comparison(user, f: Filters, *, page: int = 1, everything: bool = False) -> 
     if previous is not None:
         # Most units were in the same group last year: one query. Units without a row there (new,
         # merged or moved between groups) are looked up with their predecessors: two more.
-        previous_rows = selectors.period_results(user, period=previous, group=f.group).rows
+        # Last period needs only unit, percent and rank: a narrow read, no names, no sort.
+        previous_rows = selectors.past_results(user, period=previous, group=f.group)
         seen = {r.unit_id for r in previous_rows}
         missing = [r.unit_id for r in current_rows if r.unit_id not in seen]
         if missing:
@@ -420,7 +474,7 @@ def comparison(user, f: Filters, *, page: int = 1, everything: bool = False) -> 
             extra = missing + [p for ps in predecessors.values() for p in ps]
             previous_rows += [
                 r
-                for r in selectors.period_results(user, period=previous, unit_ids=extra).rows
+                for r in selectors.past_results(user, period=previous, unit_ids=extra)
                 if r.unit_id not in seen
             ]
     rows = computation.compare_periods(current_rows, previous_rows, predecessors)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import (
     Avg,
     Case,
+    CharField,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -38,8 +41,12 @@ from scoring.models import (
     CriterionScore,
     Deduction,
     Period,
+    ResultSnapshot,
+    ResultSnapshotComponent,
+    ResultSnapshotRow,
 )
 from scoring.permissions import PUBLISHED_STATES, assessments_visible_to, results_visible_to
+from scoring.workflow import State
 from units.models import GroupMembership, RankingGroup, Unit
 
 
@@ -77,8 +84,92 @@ def home_summary(user) -> dict:
 
 
 def periods_and_groups() -> tuple[list[Period], list[RankingGroup]]:
-    """The choices of the filter bar (two small queries)."""
-    return list(Period.objects.order_by("-year")), list(RankingGroup.objects.order_by("order"))
+    """The choices of the filter bar (two small queries). Each period carries its latest published
+    snapshot (`snap_id`, `snap_version`, `snap_at`, `snap_reason`; None when never published) read
+    in the same query, so no page pays a query to know whether it shows a snapshot."""
+    latest = ResultSnapshot.objects.filter(period=OuterRef("pk")).order_by("-version")[:1]
+    periods = list(
+        Period.objects.annotate(
+            snap_id=Subquery(latest.values("pk")),
+            snap_version=Subquery(latest.values("version")),
+            snap_at=Subquery(latest.values("created_at")),
+            snap_reason=Subquery(latest.values("reason")),
+        ).order_by("-year")
+    )
+    return periods, list(RankingGroup.objects.order_by("order"))
+
+
+# --- published snapshots ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which published version of a period's results a page shows (issue 3)."""
+
+    snapshot_id: int
+    version: int
+    latest_version: int  # versions are numbered 1..latest
+    published_at: datetime
+    reason: str  # the correction's reason; empty for the first publication
+
+    @property
+    def is_latest(self) -> bool:
+        return self.version == self.latest_version
+
+    @property
+    def versions(self) -> list[int]:
+        return list(range(self.latest_version, 0, -1))
+
+
+def period_edition(period: Period) -> Edition | None:
+    """The snapshot the pages show for `period`: the version chosen with `choose_version`, else the
+    latest; None when the period was never published (its results are provisional). Free for the
+    periods of `periods_and_groups` (annotated); otherwise one query, remembered on the instance."""
+    chosen = getattr(period, "_edition", False)
+    if chosen is not False:
+        return chosen
+    if not hasattr(period, "snap_id"):
+        latest = (
+            ResultSnapshot.objects.filter(period=period)
+            .order_by("-version")
+            .values_list("pk", "version", "created_at", "reason")
+            .first()
+        )
+        period.snap_id, period.snap_version, period.snap_at, period.snap_reason = latest or (
+            None,
+            None,
+            None,
+            None,
+        )
+    edition = None
+    if period.snap_id is not None:
+        edition = Edition(
+            period.snap_id,
+            period.snap_version,
+            period.snap_version,
+            period.snap_at,
+            period.snap_reason or "",
+        )
+    period._edition = edition
+    return edition
+
+
+def choose_version(period: Period, version: int) -> Edition | None:
+    """Show an earlier (or the latest) published version of `period`: one query. None (and nothing
+    changes) when the period has no such version."""
+    latest = period_edition(period)
+    if latest is None:
+        return None
+    found = (
+        ResultSnapshot.objects.filter(period=period, version=version)
+        .values_list("pk", "version", "created_at", "reason")
+        .first()
+    )
+    if found is None:
+        return None
+    edition = Edition(found[0], found[1], latest.latest_version, found[2], found[3] or "")
+    period._edition = edition
+    return edition
 
 
 def default_group_id(user, period: Period) -> int | None:
@@ -103,22 +194,24 @@ def default_group_id(user, period: Period) -> int | None:
 # --- stored results: the one reader --------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class ResultRow:
-    assessment_id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    year: int
+class ResultRow(NamedTuple):
+    """A stored (or published) result as the dashboards show it. A tuple: 10,000 of them are built,
+    sorted and searched per page."""
+
+    assessment_id: int | None
     group_id: int | None
-    group_code: str
     total_points: Decimal
     max_points: Decimal
     percent: Decimal
     rank: int | None
     rank_change: int | None
     band: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
     state: str
+    year: int
+    group_code: str
 
     @property
     def published(self) -> bool:
@@ -140,10 +233,43 @@ class PeriodResults:
     components: dict[int, dict[str, ComponentCell]] = field(default_factory=dict)
     # component code → (name, average percent over the visible results of the group).
     component_averages: dict[str, tuple[str, Decimal]] = field(default_factory=dict)
+    # The published version read, when the period has one (None: live, provisional results).
+    edition: Edition | None = None
 
 
 def _component_order(code: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 0 for p in code.split("."))
+
+
+# The columns of ResultRow up to `state`, from the live results and from a snapshot's rows.
+_LIVE_FIELDS = (
+    "assessment_id",
+    "group_id",
+    "total_points",
+    "max_points",
+    "percent",
+    "rank",
+    "rank_change",
+    "band",
+    "assessment__unit_id",
+    "assessment__unit__code",
+    "assessment__unit__name",
+    "assessment__state",
+)
+_SNAPSHOT_FIELDS = (
+    "assessment_id",
+    "group_id",
+    "total_points",
+    "max_points",
+    "percent",
+    "rank",
+    "rank_change",
+    "band",
+    "unit_id",
+    "unit__code",
+    "unit_name",
+    Value(State.PUBLISHED.value),
+)
 
 
 def _visible_results(
@@ -152,16 +278,42 @@ def _visible_results(
     period: Period | None,
     group: RankingGroup | None = None,
     unit_ids: list[int] | None = None,
+    exclude_periods: list[int] | None = None,
 ):
-    """The stored results the user may see: the one place a published snapshot would plug in."""
+    """The live stored results the user may see (for periods without a published snapshot)."""
     qs = AssessmentResult.objects.all()
     if period is not None:
         qs = qs.filter(period=period)
+    if exclude_periods:
+        qs = qs.exclude(period_id__in=exclude_periods)
     if group is not None:
         qs = qs.filter(group=group)
     if unit_ids is not None:
         qs = qs.filter(assessment__unit_id__in=unit_ids)
     return results_visible_to(user, qs)
+
+
+def _snapshot_rows(snapshot_ids: list[int], *, group=None, unit_ids=None):
+    """Published rows: everyone who may see the dashboards sees them (they are public), so no
+    visibility filter."""
+    qs = ResultSnapshotRow.objects.filter(snapshot_id__in=snapshot_ids)
+    if group is not None:
+        qs = qs.filter(group=group)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    return qs
+
+
+def _sort_rows(rows: list[ResultRow], *, one_ranking: bool) -> None:
+    """Best rank first (per year); unranked rows last by percent. Within one ranking (a period and a
+    group) equal ranks mean equal percents, so the cheaper key gives the same order."""
+    if one_ranking:
+        rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit_name))
+        if rows and rows[-1].rank is None:
+            at = next(i for i, r in enumerate(rows) if r.rank is None)
+            rows[at:] = sorted(rows[at:], key=lambda r: (-r.percent, r.unit_name))
+    else:
+        rows.sort(key=lambda r: (r.year, r.rank is None, r.rank or 0, -r.percent, r.unit_name))
 
 
 def period_results(
@@ -173,83 +325,54 @@ def period_results(
     component_detail: str | list[int] | None = None,
     component_averages: bool = False,
     with_rows: bool = True,
+    periods: list[Period] | None = None,
 ) -> PeriodResults:
-    """The stored results the user may see, best rank first (one query; none if not with_rows).
+    """The results the user may see, best rank first (one query; none if not with_rows).
 
-    `period=None` reads every period (a unit's history). `component_detail` is "all" or a list of
-    assessment ids whose component results to fetch (one more query: a page of the heatmap);
-    `component_averages` adds each component's average percent over the same visible results (one
-    aggregate query, or none when every component result was fetched anyway), so the averages never
-    include figures the user may not see.
+    A period published with a snapshot (issue 3) reads the snapshot's rows, the version of
+    `period_edition` (the latest unless one was chosen): what was published never changes behind
+    the reader's back, and everyone sees it. Other periods read the live stored results, with
+    visibility from scoring.permissions.
+
+    `period=None` reads every period (a unit's history: live rows for unpublished periods, the
+    latest snapshot for published ones; `periods`, from periods_and_groups, saves a query).
+    `component_detail` is "all" or a list of assessment ids whose component results to fetch (one
+    more query: a page of the heatmap); `component_averages` adds each component's average percent
+    over the same visible results (one aggregate query, or none when every component result was
+    fetched anyway), so the averages never include figures the user may not see.
     """
-    visible = _visible_results(user, period=period, group=group, unit_ids=unit_ids)
+    edition = period_edition(period) if period is not None else None
+    if edition is not None:
+        source = _snapshot_rows([edition.snapshot_id], group=group, unit_ids=unit_ids)
+    else:
+        source = _visible_results(user, period=period, group=group, unit_ids=unit_ids)
     rows: list[ResultRow] = []
-    if with_rows:
+    if with_rows and period is not None:
         # Tuples, no ORDER BY and no join for what the arguments already say (year, group code):
         # this is the hot path of every dashboard over thousands of units; Python sorts below.
-        known_year = period.year if period is not None else None
-        known_group = group.code if group is not None else None
-        fields = [
-            "assessment_id",
-            "group_id",
-            "total_points",
-            "max_points",
-            "percent",
-            "rank",
-            "rank_change",
-            "band",
-            "assessment__unit_id",
-            "assessment__unit__code",
-            "assessment__unit__name",
-            "assessment__state",
-        ]
-        if known_year is None:
-            fields.append("period__year")
-        if known_group is None:
-            fields.append("group__code")
-        for values in visible.order_by().values_list(*fields):
-            (
-                assessment_id,
-                group_id,
-                total,
-                maximum,
-                pct,
-                rank,
-                change,
-                band,
-                unit_id,
-                code,
-                name,
-                state,
-                *rest,
-            ) = values
-            year = known_year if known_year is not None else rest.pop(0)
-            group_code = known_group if known_group is not None else rest.pop(0)
-            rows.append(
-                ResultRow(
-                    assessment_id,
-                    unit_id,
-                    code,
-                    name,
-                    year,
-                    group_id,
-                    group_code or "",
-                    total,
-                    maximum,
-                    pct,
-                    rank,
-                    change,
-                    band,
-                    state,
-                )
-            )
-        rows.sort(key=lambda r: (r.year, r.rank is None, r.rank or 0, -r.percent, r.unit_name))
-    result = PeriodResults(rows=rows)
+        fields = list(_SNAPSHOT_FIELDS if edition is not None else _LIVE_FIELDS)
+        new = tuple.__new__
+        if group is not None:
+            tail = (period.year, group.code)
+            rows = [new(ResultRow, (*v, *tail)) for v in source.order_by().values_list(*fields)]
+        else:
+            year = period.year
+            found = source.order_by().values_list(*fields, "group__code")
+            rows = [new(ResultRow, (*v[:-1], year, v[-1] or "")) for v in found]
+        _sort_rows(rows, one_ranking=group is not None)
+    elif with_rows:
+        rows = _history_rows(user, unit_ids=unit_ids, group=group, periods=periods)
+    result = PeriodResults(rows=rows, edition=edition)
     if component_detail is None and not component_averages:
         return result
-    components_qs = ComponentResult.objects.filter(
-        assessment_id__in=visible.values("assessment_id")
-    )
+    if edition is not None:
+        key = "row__assessment_id"
+        components_qs = ResultSnapshotComponent.objects.filter(row__in=source.values("pk"))
+    else:
+        key = "assessment_id"
+        components_qs = ComponentResult.objects.filter(
+            assessment_id__in=source.values("assessment_id")
+        )
     sums: dict[str, list] = {}  # code → [name, sum of percents, count]
 
     def add(code: str, name: str, total: Decimal, n: int) -> None:
@@ -266,9 +389,9 @@ def period_results(
     if component_detail == "all" or (component_detail is not None and not component_averages):
         detail_qs = components_qs
         if component_detail != "all":
-            detail_qs = detail_qs.filter(assessment_id__in=list(component_detail))
+            detail_qs = detail_qs.filter(**{f"{key}__in": list(component_detail)})
         for assessment_id, code, name, points, max_points, pct in detail_qs.values_list(
-            "assessment_id", "component__code", "component__name", "points", "max_points", "percent"
+            key, "component__code", "component__name", "points", "max_points", "percent"
         ):
             keep(assessment_id, code, points, max_points, pct)
             add(code, name, pct, 1)
@@ -281,8 +404,8 @@ def period_results(
         # The union's columns take the first query's types: the percent column must be wide
         # enough for the sums of the second (SQLite quantizes to max_digits).
         wide = DecimalField(max_digits=14, decimal_places=2)
-        detail = components_qs.filter(assessment_id__in=wanted).values_list(
-            "assessment_id",
+        detail = components_qs.filter(**{f"{key}__in": wanted}).values_list(
+            key,
             "component__code",
             "component__name",
             ExpressionWrapper(F("percent"), output_field=wide),
@@ -320,10 +443,42 @@ def period_results(
     return result
 
 
+def _history_rows(
+    user, *, unit_ids: list[int] | None, group: RankingGroup | None, periods: list[Period] | None
+) -> list[ResultRow]:
+    """Every period's rows: the latest snapshot of published periods, live results (visible to
+    the user) of the others (two queries, three without `periods`)."""
+    if periods is None:
+        periods = periods_and_groups()[0]
+    snapshots = {p.pk: period_edition(p) for p in periods}
+    published = {pk: e.snapshot_id for pk, e in snapshots.items() if e is not None}
+    live = _visible_results(
+        user, period=None, group=group, unit_ids=unit_ids, exclude_periods=list(published)
+    )
+    new = tuple.__new__
+    rows = [
+        new(ResultRow, (*v[:-2], v[-2], v[-1] or ""))
+        for v in live.order_by().values_list(*_LIVE_FIELDS, "period__year", "group__code")
+    ]
+    if published:
+        found = _snapshot_rows(list(published.values()), group=group, unit_ids=unit_ids)
+        rows += [
+            new(ResultRow, (*v[:-2], v[-2], v[-1] or ""))
+            for v in found.order_by().values_list(
+                *_SNAPSHOT_FIELDS, "snapshot__period__year", "group__code"
+            )
+        ]
+    _sort_rows(rows, one_ranking=False)
+    return rows
+
+
 def group_result_count(*, period: Period, group: RankingGroup | None) -> int:
     """How many units have a result in the group: a count, no figures, so anyone may know it."""
     if group is None:
         return 0
+    edition = period_edition(period)
+    if edition is not None:
+        return _snapshot_rows([edition.snapshot_id], group=group).count()
     return AssessmentResult.objects.filter(period=period, group=group).count()
 
 
@@ -564,49 +719,110 @@ def reasons_summary(user, *, period: Period, group: RankingGroup | None) -> list
     )
 
 
-def unit_losses_for_climb(
-    assessment_id: int, *, period_id: int, group_id: int | None
-) -> list[dict]:
-    """The criteria where an assessment lost points, whether a deduction explains the loss, and the
-    share of the group's published assessments at full marks on the same criterion (one query).
+_LOSS_COLUMNS = ("criterion_id", "max_points", "points", "code", "name", "method", "ccode", "n")
 
-    The caller read the assessment's result through period_results, so it is visible; the peers'
-    share only counts published assessments, so it never reflects other units' provisional figures
-    whoever asks. It is only a tie-break for how attainable a recovery is.
+
+def unit_losses_for_climb(
+    assessment_id: int, *, peers_of: tuple[int, int | None] | None = None
+) -> tuple[list[dict], dict[int, Decimal] | None]:
+    """The criteria where an assessment lost points and whether a deduction explains the loss,
+    in criterion order; with `peers_of` = (period id, group id), also the share of that group's
+    published assessments at full marks per criterion (else None). One query either way: the
+    shares ride along as a UNION ALL (an aggregate grouped by criterion id; their rows carry no
+    code), so the caller can cache them and ask for the losses alone next time.
+
+    The caller read the assessment's result through period_results, so it is visible. The share
+    only counts published assessments, so it never reflects other units' provisional figures
+    whoever asks; it is only a tie-break for how attainable a recovery is. (As a subquery per lost
+    criterion it rescanned the period's 10,000 assessments eighty times: 130 ms.)
     """
-    peers = (
-        CriterionScore.objects.filter(
-            criterion_id=OuterRef("criterion_id"),
-            assessment__period_id=period_id,
-            assessment__result__group_id=group_id,
-            assessment__state__in=PUBLISHED_STATES,
-            not_applicable=False,
-        )
-        .values("criterion_id")
-        .annotate(
-            share=Avg(
-                Case(
-                    When(points__gte=F("max_points"), then=Value(Decimal(1))),
-                    default=Value(Decimal(0)),
-                    output_field=DecimalField(max_digits=5, decimal_places=4),
-                )
-            )
-        )
-        .values("share")[:1]
-    )
-    return list(
+    share_field = DecimalField(max_digits=5, decimal_places=4)
+    losses = (
         CriterionScore.objects.filter(
             assessment_id=assessment_id, not_applicable=False, points__lt=F("max_points")
         )
-        .values(
-            "criterion_id",
-            "max_points",
-            "points",
+        .annotate(
             code=F("criterion__code"),
             name=F("criterion__name"),
             method=F("criterion__method"),
-            component_code=F("component__code"),
+            ccode=F("component__code"),
+            position=F("criterion__order"),
+            n=Count("deductions"),
+            share=Value(None, output_field=share_field),
         )
-        .annotate(deductions=Count("deductions"), peers_full_share=Subquery(peers))
-        .order_by("criterion__order")
+        .values_list(*_LOSS_COLUMNS, "position", "share")
+        .order_by()
     )
+    if peers_of is None:
+        found = losses
+    else:
+        period_id, group_id = peers_of
+        nothing = Value(None, output_field=DecimalField(max_digits=9, decimal_places=2))
+        text = Value(None, output_field=CharField())
+        number = Value(None, output_field=IntegerField())
+        shares = (
+            CriterionScore.objects.filter(
+                assessment__period_id=period_id,
+                assessment__result__group_id=group_id,
+                assessment__state__in=PUBLISHED_STATES,
+                not_applicable=False,
+            )
+            .values("criterion_id")
+            .annotate(
+                mp=nothing,
+                pt=nothing,
+                cd=text,
+                nm=text,
+                me=text,
+                cc=text,
+                k=number,
+                position=number,
+                share=Avg(
+                    Case(
+                        When(points__gte=F("max_points"), then=Value(Decimal(1))),
+                        default=Value(Decimal(0)),
+                        output_field=share_field,
+                    )
+                ),
+            )
+            .values_list(
+                "criterion_id", "mp", "pt", "cd", "nm", "me", "cc", "k", "position", "share"
+            )
+            .order_by()
+        )
+        found = losses.union(shares, all=True)
+    rows, peer_shares = [], ({} if peers_of is not None else None)
+    for values in found:
+        if values[3] is None:
+            peer_shares[values[0]] = values[-1]
+        else:
+            rows.append(values)
+    rows.sort(key=lambda v: (v[-2], v[3]))
+    return (
+        [{**dict(zip(_LOSS_COLUMNS, v[:-2], strict=True)), "deductions": v[7]} for v in rows],
+        peer_shares,
+    )
+
+
+class PastResult(NamedTuple):
+    """The little a comparison needs of last period's result: its unit, percent and rank."""
+
+    unit_id: int
+    percent: Decimal
+    rank: int | None
+
+
+def past_results(
+    user, *, period: Period, group: RankingGroup | None = None, unit_ids: list[int] | None = None
+) -> list[PastResult]:
+    """Last period's percent and rank of the units the user may see (one narrow query, unsorted):
+    its latest published version when it has one, else its live results."""
+    edition = period_edition(period)
+    if edition is not None:
+        found = _snapshot_rows([edition.snapshot_id], group=group, unit_ids=unit_ids)
+        columns = ("unit_id", "percent", "rank")
+    else:
+        found = _visible_results(user, period=period, group=group, unit_ids=unit_ids)
+        columns = ("assessment__unit_id", "percent", "rank")
+    new = tuple.__new__
+    return [new(PastResult, v) for v in found.order_by().values_list(*columns)]
