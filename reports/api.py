@@ -3,7 +3,8 @@
 Session-authenticated like the pages, with the same access rules: a unit head gets their own unit's
 figures in every state and other units' only once published. Points and percentages are strings
 with a decimal point ("84.64") so that no precision is lost; `status` says whether each result is
-published or provisional.
+published or provisional. A published period answers with its published snapshot (the latest
+version, or `?version=N`), described by `publication`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,20 @@ def _result(r) -> dict:
     }
 
 
+def _publication(f: dashboards.Filters) -> dict | None:
+    """Which published version the figures are (None: live, provisional results; ?version=N)."""
+    edition = f.edition
+    if edition is None:
+        return None
+    return {
+        "version": edition.version,
+        "latest_version": edition.latest_version,
+        "published_at": edition.published_at.isoformat(),
+        "correction_reason": edition.reason or None,
+        "label": f.edition_label,
+    }
+
+
 @require_GET
 def periods(request: HttpRequest) -> JsonResponse:
     """The periods and groups that ?period= and ?group= accept."""
@@ -80,6 +95,7 @@ def results(request: HttpRequest) -> JsonResponse:
             "average_percent": _num(summary.average),
             "published": summary.published,
             "provisional": summary.provisional,
+            "publication": _publication(f),
             "results": [_result(r) for r in data["rows"]],
         },
         json_dumps_params={"ensure_ascii": False},

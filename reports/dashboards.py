@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.http import QueryDict
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from core.permissions import Action, can
@@ -68,6 +69,31 @@ class Filters:
 
     def query(self, **overrides) -> str:
         return urlencode(self.params(**overrides))
+
+    @property
+    def edition_label(self) -> str:
+        """What the pages, exports, PDF and API say about the figures they show."""
+        edition = self.edition
+        if edition is None:
+            return _("Kết quả tạm tính (chưa công bố): số liệu có thể thay đổi.")
+        label = _("Kết quả công bố · phiên bản %(version)s (%(date)s)") % {
+            "version": edition.version,
+            "date": dateformat.format(timezone.localtime(edition.published_at), "d/m/Y"),
+        }
+        if edition.reason:
+            label += " — " + _("lý do đính chính: %(reason)s") % {"reason": edition.reason}
+        if not edition.is_latest:
+            label += " · " + _("đã có phiên bản mới hơn (phiên bản %(latest)s)") % {
+                "latest": edition.latest_version
+            }
+        return label
+
+    def version_links(self) -> list[tuple[int, str, bool]]:
+        """(version, query string, shown) of each published version, newest first."""
+        edition = self.edition
+        if edition is None:
+            return []
+        return [(v, self.query(version=v), v == edition.version) for v in edition.versions]
 
     @property
     def previous_period(self) -> Period | None:

@@ -36,13 +36,26 @@ def _status(published: bool) -> str:
     return _("Đã công bố") if published else _("Tạm tính")
 
 
-def _subtitle(f: Filters) -> str:
+def _subtitle(f: Filters, *, live: bool = False) -> str:
+    """Period, group and which figures: the published version or provisional results; `live`:
+    criterion scores and deductions, which are the scoring sheet's current figures."""
     parts = []
     if f.period is not None:
         parts.append(f.period.name)
     if f.group is not None:
         parts.append(f.group.name)
+    if f.period is not None:
+        parts.append(f.edition_label)
+        if live:
+            parts.append(_("điểm trừ: số liệu chấm điểm hiện tại"))
     return " · ".join(parts)
+
+
+def _subtitle_of_unit(f: Filters) -> str:
+    if f.period is None:
+        return ""
+    # The deduction lines are the scoring sheet's current figures, whatever was published.
+    return " · ".join([f.period.name, f.edition_label, _("điểm trừ: số liệu chấm điểm hiện tại")])
 
 
 def _slug(f: Filters, stem: str) -> str:
@@ -58,6 +71,8 @@ def _slug(f: Filters, stem: str) -> str:
 
 
 def ranking_table(f: Filters, data: dict) -> Table:
+    edition = f.edition if f.period is not None else None
+    version = edition.version if edition is not None else None
     return Table(
         title=_("Xếp hạng Chỉ số CCHC"),
         subtitle=_subtitle(f),
@@ -72,8 +87,10 @@ def ranking_table(f: Filters, data: dict) -> Table:
             _("Xếp loại"),
             _("Thay đổi hạng so với năm trước"),
             _("Tình trạng"),
+            # CSV has no subtitle: each row says which published version it is (empty: live).
+            _("Phiên bản công bố"),
         ],
-        widths=[7, 22, 44, 11, 11, 11, 9, 14, 13],
+        widths=[7, 22, 44, 11, 11, 11, 9, 14, 13, 12],
         rows=[
             [
                 r.rank,
@@ -85,6 +102,7 @@ def ranking_table(f: Filters, data: dict) -> Table:
                 r.band,
                 r.rank_change,
                 _status(r.published),
+                version,
             ]
             for r in data["rows"]
         ],
@@ -125,7 +143,7 @@ def deductions_table(f: Filters, data: dict) -> Table:
         drill = data["drill"]
         return Table(
             title=_("Các đơn vị bị trừ điểm ở tiêu chí %(code)s") % {"code": drill["code"]},
-            subtitle=_subtitle(f) + (f" · {drill['name']}" if drill["name"] else ""),
+            subtitle=_subtitle(f, live=True) + (f" · {drill['name']}" if drill["name"] else ""),
             filename=_slug(f, f"tru-diem-{drill['code']}"),
             headers=[
                 _("Đơn vị"),
@@ -152,7 +170,7 @@ def deductions_table(f: Filters, data: dict) -> Table:
         )
     return Table(
         title=_("Phân tích các nội dung bị trừ điểm"),
-        subtitle=_subtitle(f),
+        subtitle=_subtitle(f, live=True),
         filename=_slug(f, "tru-diem"),
         headers=[
             _("Tiêu chí"),
@@ -287,7 +305,7 @@ def unit_table(f: Filters, data: dict) -> Table:
             )
     return Table(
         title=_("Các nội dung bị trừ điểm: %(unit)s") % {"unit": unit.name},
-        subtitle=f.period.name if f.period else "",
+        subtitle=_subtitle_of_unit(f),
         filename=f"tru-diem-{unit.code}-{f.period.year if f.period else ''}",
         headers=[
             _("Chỉ số thành phần"),
