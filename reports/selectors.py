@@ -804,6 +804,45 @@ def unit_losses_for_climb(
     )
 
 
+class BriefResult(NamedTuple):
+    """What a comparison shows of this period's result (half the columns of ResultRow)."""
+
+    unit_id: int
+    unit_name: str
+    percent: Decimal
+    rank: int | None
+    rank_change: int | None
+    state: str
+
+    @property
+    def published(self) -> bool:
+        return self.state in PUBLISHED_STATES
+
+
+def brief_results(user, *, period: Period, group: RankingGroup) -> list[BriefResult]:
+    """A group's results in a period as period_results reads them (its published version when it
+    has one, else the live results the user may see), best rank first, with only the columns the
+    comparison needs: one narrow query over 10,000 units instead of a wide one."""
+    edition = period_edition(period)
+    if edition is not None:
+        found = _snapshot_rows([edition.snapshot_id], group=group)
+        columns = ("unit_id", "unit_name", "percent", "rank", "rank_change", _SNAPSHOT_FIELDS[-1])
+    else:
+        found = _visible_results(user, period=period, group=group)
+        columns = (
+            "assessment__unit_id",
+            "assessment__unit__name",
+            "percent",
+            "rank",
+            "rank_change",
+            "assessment__state",
+        )
+    new = tuple.__new__
+    rows = [new(BriefResult, v) for v in found.order_by().values_list(*columns)]
+    _sort_rows(rows, one_ranking=True)
+    return rows
+
+
 class PastResult(NamedTuple):
     """The little a comparison needs of last period's result: its unit, percent and rank."""
 
