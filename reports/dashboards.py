@@ -459,7 +459,12 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
         for r in rows
     ]
     me = next(s for s in standings if s.unit_id == row.unit_id)
-    found, shares = _losses_and_peer_shares(f, row)
+    # Published figures are public, the scoring sheet behind them is not (an assessment reopened
+    # for a correction): then the targets come without the criteria to recover.
+    if f.edition is None or selectors.scores_visible(user, row.assessment_id):
+        found, shares = _losses_and_peer_shares(f, row)
+    else:
+        found, shares = [], {}
     losses = [
         computation.Loss(
             code=x["code"],

@@ -33,6 +33,7 @@ from django.db.models import (
     When,
 )
 
+from core.permissions import Action, can
 from core.roles import Role, primary_role, unit_id_of
 from scoring.models import (
     Assessment,
@@ -72,11 +73,22 @@ def home_summary(user) -> dict:
             .annotate(n=Count("id"))
             .order_by("state")
         )
-        summary["top_results"] = list(
-            AssessmentResult.objects.filter(period=period, rank__lte=3)
-            .select_related("assessment__unit", "group")
-            .order_by("group__order", "rank")
-        )
+        edition = period_edition(period)
+        if edition is not None:
+            # A published period: the leaders as published (the latest version), not live.
+            summary["edition"] = edition
+            summary["top_results"] = list(
+                _snapshot_rows([edition.snapshot_id])
+                .filter(rank__lte=3)
+                .select_related("group")
+                .order_by("group__order", "rank", "unit_name")
+            )
+        else:
+            summary["top_results"] = list(
+                AssessmentResult.objects.filter(period=period, rank__lte=3)
+                .select_related("assessment__unit", "group")
+                .order_by("group__order", "rank")
+            )
     return summary
 
 
@@ -505,6 +517,17 @@ def unit_lineage(unit: Unit) -> list[int]:
         frontier = [p for u in frontier for p in edges.get(u, []) if p not in seen]
         seen.extend(frontier)
     return seen
+
+
+def scores_visible(user, assessment_id: int | None) -> bool:
+    """Whether the user may read an assessment's criterion scores (a published snapshot's row is
+    visible to everyone; the scores behind it only as scoring.permissions says). No query for
+    those who see every unit."""
+    if assessment_id is None:
+        return False
+    if can(user, Action.VIEW_ALL_UNITS):
+        return True
+    return assessments_visible_to(user).filter(pk=assessment_id).exists()
 
 
 def visible_assessment(user, *, unit: Unit, period: Period) -> Assessment | None:

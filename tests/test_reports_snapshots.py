@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.roles import unit_id_of
 from scoring.models import AssessmentResult, CriterionScore
+from scoring.permissions import PUBLISHED_STATES
 from scoring.services import results_recompute
 from scoring.snapshots import period_publish, snapshot_correct
 
@@ -214,3 +216,37 @@ def test_publication_adds_no_query_to_any_dashboard(db, client):
     assert max(published.values()) <= 10
     # An earlier version costs one query to find it.
     assert _queries(client, "ranking", **params, version="1") == published["ranking"] + 1
+
+
+def test_the_home_page_leaders_are_the_published_ones(db, client, published):
+    best = published["best"]
+    client.force_login(user("lanhdao"))
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    leaders = [r for r in response.context["top_results"] if r.group.code == GROUP]
+    assert (leaders[0].unit_id, leaders[0].percent) == (best.assessment.unit_id, best.percent)
+    page = response.content.decode()
+    assert "Kết quả công bố · phiên bản 1" in page and vn(best.percent) in page
+
+
+def test_a_unit_head_climbing_another_unit_sees_no_unpublished_scores(db, client, published):
+    own = user("thutruong.stp")
+    other = next(
+        r
+        for r in published["before"][1:]
+        if r.assessment.state not in PUBLISHED_STATES and r.assessment.unit_id != unit_id_of(own)
+    )
+    context = get(
+        client,
+        "thutruong.stp",
+        "climb",
+        period="2024",
+        group=GROUP,
+        unit=str(other.assessment.unit_id),
+    ).context
+    assert context["unit"].percent == other.percent  # the published figure, public
+    assert context["targets"] and context["losses"] == []  # the scores behind it, not
+    leader = get(
+        client, "lanhdao", "climb", period="2024", group=GROUP, unit=str(other.assessment.unit_id)
+    ).context
+    assert leader["losses"]
