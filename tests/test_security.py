@@ -123,3 +123,16 @@ def test_the_admin_role_manages_users_with_their_unit(client, admin_user, unit_h
     page = client.get(reverse("admin:auth_user_change", args=[unit_head.pk]))
     assert page.status_code == 200
     assert "Sở Tư pháp" in page.content.decode()
+
+
+def test_a_session_expires_after_its_age(client, canbo, settings):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.post(LOGIN, {"username": "canbo", "password": "dung-mat-khau-1"})
+    assert client.get(reverse("home")).status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response.url.startswith(LOGIN)
