@@ -403,27 +403,39 @@ def _form_errors(request: HttpRequest, form) -> None:
             messages.error(request, error)
 
 
+def _submit(request: HttpRequest, form, action, success) -> None:
+    """The POST actions' common path: validate the form, run one service with its cleaned data,
+    and tell the user how it went (`success` is a message, or makes one from the service's result).
+    A refusal of the domain becomes an error message; nothing else is caught."""
+    if not form.is_valid():
+        _form_errors(request, form)
+        return
+    try:
+        result = action(form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+
+
 @login_required
 @require_POST
 def deduction_create(request: HttpRequest, assessment_id: int, criterion_id: int) -> HttpResponse:
     assessment = _sheet_assessment(request, assessment_id)
     criterion = _criterion(assessment, criterion_id)
-    form = DeductionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect(_sheet_url(assessment, criterion))
-    try:
-        deduction_add(
+    _submit(
+        request,
+        DeductionForm(request.POST),
+        lambda data: deduction_add(
             assessment=assessment,
             criterion=criterion,
-            points=form.cleaned_data["points"],
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
+            points=data["points"],
+            reason=data["reason"],
+            note=data["note"],
             user=request.user,
-        )
-        messages.success(request, _("Đã ghi điểm bị trừ."))
-    except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        ),
+        _("Đã ghi điểm bị trừ."),
+    )
     return redirect(_sheet_url(assessment, criterion))
 
 
@@ -440,21 +452,18 @@ def _deduction(assessment: Assessment, deduction_id: int) -> Deduction:
 def deduction_update(request: HttpRequest, assessment_id: int, deduction_id: int) -> HttpResponse:
     assessment = _sheet_assessment(request, assessment_id)
     deduction = _deduction(assessment, deduction_id)
-    form = DeductionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            sheet_services.deduction_edit(
-                deduction=deduction,
-                user=request.user,
-                points=form.cleaned_data["points"],
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("Đã sửa điểm bị trừ."))
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
+    _submit(
+        request,
+        DeductionForm(request.POST),
+        lambda data: sheet_services.deduction_edit(
+            deduction=deduction,
+            user=request.user,
+            points=data["points"],
+            reason=data["reason"],
+            note=data["note"],
+        ),
+        _("Đã sửa điểm bị trừ."),
+    )
     return redirect(_sheet_url(assessment, deduction.score.criterion))
 
 
@@ -477,17 +486,14 @@ def deduction_remove(request: HttpRequest, assessment_id: int, deduction_id: int
 def explanation_create(request: HttpRequest, assessment_id: int, deduction_id: int) -> HttpResponse:
     assessment = _sheet_assessment(request, assessment_id)
     deduction = _deduction(assessment, deduction_id)
-    form = ExplanationForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            sheet_services.explanation_submit(
-                deduction=deduction, user=request.user, text=form.cleaned_data["text"]
-            )
-            messages.success(request, _("Đã gửi giải trình."))
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
+    _submit(
+        request,
+        ExplanationForm(request.POST),
+        lambda data: sheet_services.explanation_submit(
+            deduction=deduction, user=request.user, text=data["text"]
+        ),
+        _("Đã gửi giải trình."),
+    )
     return redirect(_sheet_url(assessment, deduction.score.criterion))
 
 
@@ -502,20 +508,14 @@ def explanation_decision(
         pk=explanation_id,
         deduction__score__assessment=assessment,
     )
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            sheet_services.explanation_decide(
-                explanation=explanation,
-                user=request.user,
-                accept=form.cleaned_data["accept"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("Đã ghi kết quả xem xét giải trình."))
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
+    _submit(
+        request,
+        DecisionForm(request.POST),
+        lambda data: sheet_services.explanation_decide(
+            explanation=explanation, user=request.user, accept=data["accept"], note=data["note"]
+        ),
+        _("Đã ghi kết quả xem xét giải trình."),
+    )
     return redirect(_sheet_url(assessment, explanation.deduction.score.criterion))
 
 
@@ -524,23 +524,18 @@ def explanation_decision(
 def evidence_upload(request: HttpRequest, assessment_id: int, criterion_id: int) -> HttpResponse:
     assessment = _sheet_assessment(request, assessment_id)
     criterion = _criterion(assessment, criterion_id)
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            evidence = sheet_services.evidence_add(
-                assessment=assessment,
-                criterion=criterion,
-                upload=form.cleaned_data["file"],
-                user=request.user,
-                note=form.cleaned_data["note"],
-            )
-            messages.success(
-                request, _("Đã tải lên “%(name)s”.") % {"name": evidence.original_name}
-            )
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
+    _submit(
+        request,
+        EvidenceForm(request.POST, request.FILES),
+        lambda data: sheet_services.evidence_add(
+            assessment=assessment,
+            criterion=criterion,
+            upload=data["file"],
+            user=request.user,
+            note=data["note"],
+        ),
+        lambda evidence: _("Đã tải lên “%(name)s”.") % {"name": evidence.original_name},
+    )
     return redirect(_sheet_url(assessment, criterion))
 
 
@@ -594,17 +589,14 @@ def evidence_remove(request: HttpRequest, assessment_id: int, evidence_id: int) 
 @require_POST
 def reopen_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = _sheet_assessment(request, assessment_id)
-    form = ReopenRequestForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            sheet_services.reopen_request(
-                assessment=assessment, user=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Đã gửi đề nghị mở lại; người khác sẽ quyết định."))
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
+    _submit(
+        request,
+        ReopenRequestForm(request.POST),
+        lambda data: sheet_services.reopen_request(
+            assessment=assessment, user=request.user, reason=data["reason"]
+        ),
+        _("Đã gửi đề nghị mở lại; người khác sẽ quyết định."),
+    )
     return redirect(_sheet_url(assessment))
 
 
@@ -613,20 +605,14 @@ def reopen_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def reopen_decision(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
     assessment = _sheet_assessment(request, assessment_id)
     reopen = get_object_or_404(ReopenRequest, pk=request_id, assessment=assessment)
-    form = ReopenDecisionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            sheet_services.reopen_decide(
-                request=reopen,
-                user=request.user,
-                grant=form.cleaned_data["grant"],
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(request, _("Đã ghi quyết định."))
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
+    _submit(
+        request,
+        ReopenDecisionForm(request.POST),
+        lambda data: sheet_services.reopen_decide(
+            request=reopen, user=request.user, grant=data["grant"], reason=data["reason"]
+        ),
+        _("Đã ghi quyết định."),
+    )
     return redirect(_sheet_url(assessment))
 
 

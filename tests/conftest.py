@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from units.models import UnitKind
 
@@ -10,6 +11,14 @@ from .factories import (
     make_user,
     small_framework,
 )
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Every test starts in Vietnamese: a request made in English by an earlier test (the test
+    client leaves the request's language active in the thread) must not leak into the next."""
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture
