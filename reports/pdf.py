@@ -170,10 +170,8 @@ def svg_pareto(rows: list[dict]) -> SafeString:
             f'<polyline points="{" ".join(points)}" fill="none" stroke="#1f2937" '
             f'stroke-width="1.2"/>'
         )
-    parts.append(
-        f'<text x="{left}" y="{height - 4}" fill="#374151">'
-        f"{escape(_('Cột: điểm bị mất (trục trái). Đường: tỷ trọng lũy kế (trục phải).'))}</text>"
-    )
+    caption = _("Cột: điểm bị mất (trục trái). Đường: tỷ trọng lũy kế (trục phải).")
+    parts.append(f'<text x="{left}" y="{height - 4}" fill="#374151">{escape(caption)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped
 
