@@ -109,21 +109,39 @@ def climb(
     and the cheapest set of lost criteria whose recovery covers those points.
 
     Units above are those with a strictly higher percent, nearest first; passing one of several tied
-    units passes them all (the new rank says so).
+    units passes them all (the new rank says so), and the one named is the one just above in the
+    table. The whole group in memory; the dashboard reads
+    only the units above from the database and counts the rest there (`climb_targets`).
     """
     others = [s for s in group if s.unit_id != unit.unit_id]
-    above = sorted((s for s in others if s.percent > unit.percent), key=lambda s: s.percent)
+    # Nearest first; of tied units, the one just above in the table (names in reverse).
+    above = sorted(
+        sorted(
+            (s for s in others if s.percent > unit.percent),
+            key=lambda s: (s.name, s.unit_id),
+            reverse=True,
+        ),
+        key=lambda s: s.percent,
+    )
+    targets = climb_targets(unit, above[:steps], losses)
+    for t in targets:
+        if t.new_percent is not None:
+            t.new_rank = rank_with_percent(t.new_percent, [s.percent for s in others])
+    return targets
+
+
+def climb_targets(
+    unit: Standing, above: Sequence[Standing], losses: Sequence[Loss]
+) -> list[ClimbTarget]:
+    """The targets of `climb` for the given units above (nearest first), without the new ranks:
+    those need the whole group, so the caller fills `new_rank` = 1 + the number of other units
+    whose percent is strictly higher than `new_percent`."""
     ranked = rank_losses(losses)
     targets = []
-    for k, target in enumerate(above[:steps], start=1):
+    for k, target in enumerate(above, start=1):
         needed = points_to_pass(unit.total_points, unit.max_points, target.percent)
         new_percent = (
             percent(unit.total_points + needed, unit.max_points) if needed is not None else None
-        )
-        new_rank = (
-            rank_with_percent(new_percent, [s.percent for s in others])
-            if new_percent is not None
-            else None
         )
         plan, plan_points = cheapest_recovery(ranked, needed) if needed is not None else ([], ZERO)
         targets.append(
@@ -132,7 +150,7 @@ def climb(
                 target=target,
                 points_needed=needed,
                 new_percent=new_percent,
-                new_rank=new_rank,
+                new_rank=None,
                 plan=plan,
                 plan_points=plan_points,
                 reachable_by_recovery=needed is not None and plan_points >= needed,

@@ -437,34 +437,37 @@ def _losses_and_peer_shares(f: Filters, row) -> tuple[list[dict], dict[int, Deci
     return losses, shares
 
 
+def _standing(r) -> computation.Standing:
+    return computation.Standing(
+        r.unit_id, r.unit_name, r.total_points, r.max_points, r.percent, r.rank
+    )
+
+
 def climb(user, f: Filters, *, unit_id: int | None) -> dict:
+    """The climb analysis of one unit. Reads the unit, the three units above it and a window of
+    the ranking for the picker, and counts the rest in the database: never the whole group."""
+    empty: dict = {"choices": [], "row": None, "unit": None, "targets": [], "losses": []}
     if f.period is None or f.group is None:
-        return {"rows": [], "unit": None, "targets": []}
-    rows = selectors.period_results(user, period=f.period, group=f.group).rows
-    row = next((r for r in rows if r.unit_id == unit_id), None) if unit_id else None
-    # The unit picker: every unit of a normal group; around the chosen one in a very big group.
-    if len(rows) > PICKER_CAP:
-        at = rows.index(row) if row is not None else 0
-        lo = max(0, at - PICKER_CAP // 2)
-        choices = rows[lo : lo + PICKER_CAP]
-    else:
-        choices = rows
-    data: dict = {"rows": rows, "choices": choices, "row": row, "targets": [], "losses": []}
+        return empty
+    if not unit_id:
+        # No unit chosen yet: the picker starts at the top of the ranking.
+        top = selectors.period_results(user, period=f.period, group=f.group, limit=PICKER_CAP)
+        return {**empty, "choices": top.rows}
+    found = selectors.climb_rows(
+        user, period=f.period, group=f.group, unit_id=unit_id, window=PICKER_CAP
+    )
+    row = found.row
     if row is None:
-        return data
-    standings = [
-        computation.Standing(
-            r.unit_id, r.unit_name, r.total_points, r.max_points, r.percent, r.rank
-        )
-        for r in rows
-    ]
-    me = next(s for s in standings if s.unit_id == row.unit_id)
+        top = selectors.period_results(user, period=f.period, group=f.group, limit=PICKER_CAP)
+        return {**empty, "choices": top.rows}
+    data: dict = {**empty, "choices": found.window, "row": row}
+    me = _standing(row)
     # Published figures are public, the scoring sheet behind them is not (an assessment reopened
     # for a correction): then the targets come without the criteria to recover.
     if f.edition is None or selectors.scores_visible(user, row.assessment_id):
-        found, shares = _losses_and_peer_shares(f, row)
+        lost, shares = _losses_and_peer_shares(f, row)
     else:
-        found, shares = [], {}
+        lost, shares = [], {}
     losses = [
         computation.Loss(
             code=x["code"],
@@ -474,12 +477,20 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
             deducted=x["deductions"] > 0,
             peers_full_share=Decimal(shares.get(x["criterion_id"]) or 0),
         )
-        for x in found
+        for x in lost
     ]
+    targets = computation.climb_targets(me, [_standing(r) for r in found.above], losses)
+    # New ranks, and how many units above this one the user may not see (provisional): one count.
+    reached = [t.new_percent for t in targets if t.new_percent is not None]
+    counts = selectors.count_higher(
+        user, period=f.period, group=f.group, unit_id=unit_id, percents=[me.percent, *reached]
+    )
+    for t, n in zip((t for t in targets if t.new_percent is not None), counts[1:], strict=True):
+        t.new_rank = n + 1
     data["unit"] = me
     data["losses"] = computation.rank_losses(losses)
-    data["targets"] = computation.climb(me, standings, losses)
-    data["hidden_above"] = (row.rank or 1) - 1 - sum(1 for s in standings if s.percent > me.percent)
+    data["targets"] = targets
+    data["hidden_above"] = max(0, (row.rank or 1) - 1 - counts[0])
     return data
 
 

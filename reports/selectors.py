@@ -316,6 +316,46 @@ def _snapshot_rows(snapshot_ids: list[int], *, group=None, unit_ids=None):
     return qs
 
 
+@dataclass(frozen=True)
+class _Source:
+    """Where a period's results are read from: its published snapshot's rows, or the live results
+    the user may see; with the column names that differ between the two."""
+
+    qs: object
+    fields: tuple
+    edition: Edition | None
+    unit: str
+    name: str
+
+    @property
+    def in_order(self) -> tuple:
+        """Ranking order: rank, unranked last by percent, then name (ties)."""
+        return (F("rank").asc(nulls_last=True), F("percent").desc(), F(self.name), F(self.unit))
+
+    def rows(self, qs, tail: tuple) -> list[ResultRow]:
+        new = tuple.__new__
+        return [new(ResultRow, (*v, *tail)) for v in qs.values_list(*self.fields)]
+
+
+def _source(user, *, period: Period, group: RankingGroup | None = None) -> _Source:
+    edition = period_edition(period)
+    if edition is not None:
+        return _Source(
+            _snapshot_rows([edition.snapshot_id], group=group),
+            _SNAPSHOT_FIELDS,
+            edition,
+            "unit_id",
+            "unit_name",
+        )
+    return _Source(
+        _visible_results(user, period=period, group=group),
+        _LIVE_FIELDS,
+        None,
+        "assessment__unit_id",
+        "assessment__unit__name",
+    )
+
+
 def _sort_rows(rows: list[ResultRow], *, one_ranking: bool) -> None:
     """Best rank first (per year); unranked rows last by percent. Within one ranking (a period and a
     group) equal ranks mean equal percents, so the cheaper key gives the same order."""
@@ -338,6 +378,7 @@ def period_results(
     component_averages: bool = False,
     with_rows: bool = True,
     periods: list[Period] | None = None,
+    limit: int | None = None,
 ) -> PeriodResults:
     """The results the user may see, best rank first (one query; none if not with_rows).
 
@@ -352,6 +393,8 @@ def period_results(
     more query: a page of the heatmap); `component_averages` adds each component's average percent
     over the same visible results (one aggregate query, or none when every component result was
     fetched anyway), so the averages never include figures the user may not see.
+    `limit` (with a period and a group) reads only the first rows of the ranking, sorted by the
+    database.
     """
     edition = period_edition(period) if period is not None else None
     if edition is not None:
@@ -364,7 +407,10 @@ def period_results(
         # this is the hot path of every dashboard over thousands of units; Python sorts below.
         fields = list(_SNAPSHOT_FIELDS if edition is not None else _LIVE_FIELDS)
         new = tuple.__new__
-        if group is not None:
+        if group is not None and limit is not None:
+            src = _source(user, period=period, group=group)
+            rows = src.rows(source.order_by(*src.in_order)[:limit], (period.year, group.code))
+        elif group is not None:
             tail = (period.year, group.code)
             rows = [new(ResultRow, (*v, *tail)) for v in source.order_by().values_list(*fields)]
         else:
@@ -888,3 +934,76 @@ def past_results(
         columns = ("assessment__unit_id", "percent", "rank")
     new = tuple.__new__
     return [new(PastResult, v) for v in found.order_by().values_list(*columns)]
+
+
+# --- climb: the unit, the units above it, a window of the ranking ------------------------------
+
+
+@dataclass
+class ClimbRows:
+    row: ResultRow | None  # the unit's result (None: none the user may see)
+    above: list[ResultRow] = field(default_factory=list)  # strictly higher percent, nearest first
+    window: list[ResultRow] = field(default_factory=list)  # the ranking around the unit
+    edition: Edition | None = None
+
+
+def climb_rows(
+    user, *, period: Period, group: RankingGroup, unit_id: int, above: int = 3, window: int = 400
+) -> ClimbRows:
+    """What the climb analysis needs of a group's ranking, without reading all of it: two queries
+    that walk the ranking table from the unit, up and down, `window` rows each at most.
+
+    - Down: the unit itself, then the units after it in the table (rank, then name).
+    - Up: the units before it, nearest first. Within a group a better rank is a strictly higher
+      percent, so the first `above` of those ranked better are the units to pass (nearest first;
+      of tied units, the one just above in the table). Only when more than `window` units tie
+      with the unit ahead of it does that take a third query.
+    The picker gets `window` rows of both around the unit (all of a group that small).
+    """
+    src = _source(user, period=period, group=group)
+    tail = (period.year, group.code)
+    mine = src.qs.filter(**{src.unit: unit_id}).order_by()
+    rank, name = Subquery(mine.values("rank")[:1]), Subquery(mine.values(src.name)[:1])
+    tied_before = Q(rank=rank, **{f"{src.name}__lt": name}) | Q(
+        rank=rank, **{src.name: name, f"{src.unit}__lt": unit_id}
+    )
+    up = src.qs.filter(Q(rank__lt=rank) | tied_before).order_by(
+        F("rank").desc(), F("percent").asc(), F(src.name).desc(), F(src.unit).desc()
+    )
+    down = src.qs.filter(
+        Q(rank=rank, **{src.name: name, f"{src.unit}__gte": unit_id})
+        | Q(rank=rank, **{f"{src.name}__gt": name})
+        | Q(rank__gt=rank)
+        | Q(rank__isnull=True)
+    ).order_by(*src.in_order)
+    after = src.rows(down[:window], tail)
+    higher_by_percent = src.qs.order_by("percent", F(src.name).desc(), F(src.unit).desc())
+    if not after or after[0].unit_id != unit_id:
+        # Not visible, or unranked (rare): the unit alone, its betters by percent, no window.
+        me = src.rows(mine[:1], tail)
+        if not me:
+            return ClimbRows(None, edition=src.edition)
+        higher = higher_by_percent.filter(percent__gt=me[0].percent)[:above]
+        return ClimbRows(me[0], above=src.rows(higher, tail), window=me, edition=src.edition)
+    row = after[0]
+    before = src.rows(up[:window], tail)
+    better = [r for r in before if r.rank < row.rank][:above]
+    if len(better) < above and len(before) == window:
+        better = src.rows(higher_by_percent.filter(percent__gt=row.percent)[:above], tail)
+    around = before[::-1] + after
+    lo = max(0, min(len(before) - window // 2, len(around) - window))
+    return ClimbRows(row, above=better, window=around[lo : lo + window], edition=src.edition)
+
+
+def count_higher(
+    user, *, period: Period, group: RankingGroup, unit_id: int, percents: list[Decimal]
+) -> list[int]:
+    """For each percent, how many of the group's other units the user may see score strictly
+    higher (one aggregate query)."""
+    if not percents:
+        return []
+    src = _source(user, period=period, group=group)
+    found = src.qs.exclude(**{src.unit: unit_id}).aggregate(
+        **{f"n{i}": Count("pk", filter=Q(percent__gt=p)) for i, p in enumerate(percents)}
+    )
+    return [found[f"n{i}"] for i in range(len(percents))]

@@ -626,6 +626,10 @@ class ResultSnapshotRow(_Frozen):
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "unit"], name="one_snapshot_row_per_unit"),
         ]
+        indexes = [
+            # The dashboards page and window a published ranking in the database, by rank.
+            models.Index(fields=["snapshot", "group", "rank"], name="snapshot_row_group_rank"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.snapshot} · {self.unit_name}: {self.percent}%"

@@ -1,6 +1,7 @@
 """A dashboard over a group of 10,000 units reads the stored results in a bounded number of queries
 (at most 10 per request, session and user included) and pages its table and charts."""
 
+import itertools
 import random
 from decimal import Decimal
 
@@ -180,3 +181,38 @@ def test_the_big_heatmap_fetches_components_for_one_page_only(client, leader):
     response = client.get(reverse("reports:heatmap"), params())
     assert len(response.context["units"]) == 60
     assert len(response.context["averages"]) == 8
+
+
+def test_the_climb_read_from_the_database_agrees_with_the_whole_ranking_in_memory(client, leader):
+    """The climb page reads three units above and counts the rest in SQL; the arithmetic over the
+    whole group in memory must give the same targets, new ranks and a picker around the unit."""
+    from reports import computation, dashboards
+    from reports.selectors import period_results
+
+    client.force_login(leader)
+    query = params()
+    period = Period.objects.get(year=query["period"])
+    group = RankingGroup.objects.get(code=query["group"])
+    rows = period_results(leader, period=period, group=group).rows
+    # Most units keep full marks (rank 1); among the others: one in the middle, one tied with
+    # the next unit, and the last one.
+    ranked = [r for r in rows if r.rank is not None and r.rank > 500]
+    middle = ranked[len(ranked) // 2]
+    tied = next(r for a, r in itertools.pairwise(ranked) if a.percent == r.percent)
+    for row in (middle, tied, rows[-1]):
+        response = client.get(reverse("reports:climb"), {**query, "unit": str(row.unit_id)})
+        got = response.context["targets"]
+        standings = [dashboards._standing(r) for r in rows]
+        me = next(s for s in standings if s.unit_id == row.unit_id)
+        expected = computation.climb(me, standings, [])
+        assert [(t.target.unit_id, t.points_needed, t.new_rank) for t in got] == [
+            (t.target.unit_id, t.points_needed, t.new_rank) for t in expected
+        ]
+        assert len(got) == 3
+        assert all(t.new_rank < row.rank for t in got)
+        assert response.context["hidden_above"] == 0
+        choices = response.context["choices"]
+        assert len(choices) == dashboards.PICKER_CAP
+        assert row.unit_id in {c.unit_id for c in choices}
+        at = next(i for i, r in enumerate(rows) if r.unit_id == choices[0].unit_id)
+        assert [c.unit_id for c in choices] == [r.unit_id for r in rows[at : at + len(choices)]]
