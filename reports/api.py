@@ -75,28 +75,70 @@ def periods(request: HttpRequest) -> JsonResponse:
     )
 
 
+PAGE_SIZE, MAX_PAGE_SIZE = 500, 2000
+
+
+def _positive(request: HttpRequest, name: str, default: int) -> int | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    return int(raw) if raw.isdigit() and int(raw) >= 1 else None
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
 @require_GET
 def results(request: HttpRequest) -> JsonResponse:
-    """Ranked results of a period and group: ?period=2024&group=khoi-so."""
+    """Ranked results of a period and group, a page at a time: ?period=2024&group=khoi-so&page=2
+    (`page_size` up to 2000, 500 by default). The totals cover the whole group."""
     if (denied := _denied(request)) is not None:
         return denied
     f = dashboards.parse_filters(request.user, request.GET)
     if f.errors:
         return JsonResponse({"error": " ".join(f.errors)}, status=400)
+    page, size = _positive(request, "page", 1), _positive(request, "page_size", PAGE_SIZE)
+    if page is None or size is None or size > MAX_PAGE_SIZE:
+        return JsonResponse(
+            {
+                "error": _("«page» phải là số nguyên từ 1 trở lên và «page_size» từ 1 đến %(max)s.")
+                % {"max": MAX_PAGE_SIZE}
+            },
+            status=400,
+        )
     if f.period is None or f.group is None:
         return JsonResponse({"error": _("Chưa có kỳ đánh giá hoặc khối nào.")}, status=404)
-    data = dashboards.ranking(request.user, f, everything=True)
-    summary = data["summary"]
+    totals = selectors.ranking_totals(request.user, period=f.period, group=f.group)
+    pages = max(1, -(-totals.count // size))
+    if page > pages:
+        return JsonResponse(
+            {
+                "error": _("Không có trang %(page)s: chỉ có %(pages)s trang.")
+                % {"page": page, "pages": pages}
+            },
+            status=404,
+        )
+    rows = selectors.period_results(
+        request.user, period=f.period, group=f.group, limit=size, offset=(page - 1) * size
+    ).rows
     return JsonResponse(
         {
             "period": {"year": f.period.year, "name": f.period.name},
             "group": {"code": f.group.code, "name": f.group.name},
-            "count": summary.count,
-            "average_percent": _num(summary.average),
-            "published": summary.published,
-            "provisional": summary.provisional,
+            "count": totals.count,
+            "average_percent": _num(totals.average),
+            "published": totals.published,
+            "provisional": totals.provisional,
             "publication": _publication(f),
-            "results": [_result(r) for r in data["rows"]],
+            "page": page,
+            "pages": pages,
+            "page_size": size,
+            "next": _page_url(request, page + 1) if page < pages else None,
+            "previous": _page_url(request, page - 1) if page > 1 else None,
+            "results": [_result(r) for r in rows],
         },
         json_dumps_params={"ensure_ascii": False},
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.db.models import (
@@ -379,6 +379,7 @@ def period_results(
     with_rows: bool = True,
     periods: list[Period] | None = None,
     limit: int | None = None,
+    offset: int = 0,
 ) -> PeriodResults:
     """The results the user may see, best rank first (one query; none if not with_rows).
 
@@ -393,8 +394,8 @@ def period_results(
     more query: a page of the heatmap); `component_averages` adds each component's average percent
     over the same visible results (one aggregate query, or none when every component result was
     fetched anyway), so the averages never include figures the user may not see.
-    `limit` (with a period and a group) reads only the first rows of the ranking, sorted by the
-    database.
+    `limit` (with a period and a group) reads only `limit` rows of the ranking from `offset`,
+    sorted by the database.
     """
     edition = period_edition(period) if period is not None else None
     if edition is not None:
@@ -409,7 +410,9 @@ def period_results(
         new = tuple.__new__
         if group is not None and limit is not None:
             src = _source(user, period=period, group=group)
-            rows = src.rows(source.order_by(*src.in_order)[:limit], (period.year, group.code))
+            rows = src.rows(
+                source.order_by(*src.in_order)[offset : offset + limit], (period.year, group.code)
+            )
         elif group is not None:
             tail = (period.year, group.code)
             rows = [new(ResultRow, (*v, *tail)) for v in source.order_by().values_list(*fields)]
@@ -1007,3 +1010,29 @@ def count_higher(
         **{f"n{i}": Count("pk", filter=Q(percent__gt=p)) for i, p in enumerate(percents)}
     )
     return [found[f"n{i}"] for i in range(len(percents))]
+
+
+@dataclass(frozen=True)
+class RankingTotals:
+    count: int
+    average: Decimal | None
+    published: int
+
+    @property
+    def provisional(self) -> int:
+        return self.count - self.published
+
+
+def ranking_totals(user, *, period: Period, group: RankingGroup) -> RankingTotals:
+    """How many results of the group the user may see, their average percent and how many are
+    published: one aggregate query, for a caller that reads only a page of the rows."""
+    src = _source(user, period=period, group=group)
+    published = (
+        Count("pk")
+        if src.edition is not None
+        else Count("pk", filter=Q(assessment__state__in=PUBLISHED_STATES))
+    )
+    found = src.qs.order_by().aggregate(n=Count("pk"), total=Sum("percent"), published=published)
+    n = found["n"]
+    average = (found["total"] / n).quantize(Decimal("0.01"), ROUND_HALF_UP) if n else None
+    return RankingTotals(n, average, found["published"])

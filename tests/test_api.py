@@ -34,6 +34,48 @@ def test_results_are_ranked_with_exact_decimal_strings(db, client):
     assert Decimal(data["average_percent"]) == average.quantize(Decimal("0.01"))
 
 
+def test_results_come_a_page_at_a_time_with_links_to_the_next_and_previous(db, client):
+    results = stored(2023, "khoi-so")
+    first = api(client, "lanhdao", "api_results", period="2023", group="khoi-so", page_size="7")
+    data = first.json()
+    pages = -(-len(results) // 7)
+    assert (data["count"], data["page"], data["pages"], data["page_size"]) == (
+        len(results),
+        1,
+        pages,
+        7,
+    )
+    assert data["previous"] is None and "page=2" in data["next"]
+    seen = list(data["results"])
+    while data["next"]:
+        data = client.get(data["next"]).json()
+        assert data["count"] == len(results) and len(data["results"]) <= 7
+        seen += data["results"]
+    assert data["page"] == pages and f"page={pages - 1}" in data["previous"]
+    # The pages together are the whole ranking, in order, each unit once.
+    assert [(r["rank"], r["unit"]["code"]) for r in seen] == [
+        (r.rank, r.assessment.unit.code) for r in results
+    ]
+    # The totals are the group's, whichever page.
+    average = sum(r.percent for r in results) / len(results)
+    assert Decimal(data["average_percent"]) == average.quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    "params", [{"page": "0"}, {"page": "x"}, {"page_size": "0"}, {"page_size": "2001"}]
+)
+def test_a_bad_page_or_page_size_gets_a_400(db, client, params):
+    response = api(client, "lanhdao", "api_results", period="2023", group="khoi-so", **params)
+    assert response.status_code == 400
+    assert "«page» phải là số nguyên" in response.json()["error"]
+
+
+def test_a_page_past_the_last_gets_a_404(db, client):
+    response = api(client, "lanhdao", "api_results", period="2023", group="khoi-so", page="99")
+    assert response.status_code == 404
+    assert "Không có trang 99" in response.json()["error"]
+
+
 def test_a_unit_head_gets_only_their_unit_of_the_open_round(db, client):
     data = api(client, "thutruong.stp", "api_results", period="2024", group="khoi-so").json()
     assert [r["unit"]["code"] for r in data["results"]] == ["so-tu-phap"]
