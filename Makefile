@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test lint format messages vendor bench-recompute bench-dashboards screenshots clean
 
+# WeasyPrint (the PDF reports) subsets fonts with HarfBuzz; without libharfbuzz-subset it falls back
+# to fontTools, slower, and warns (an error in the test suite). Debian's package, installed with apt.
 $(STAMP): pyproject.toml
+	ldconfig -p | grep -q libharfbuzz-subset || apt-get install -y -qq libharfbuzz-subset0 \
+		|| (apt-get update -qq && apt-get install -y -qq libharfbuzz-subset0)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -260,7 +260,9 @@ def compare_periods(
     previous: Sequence,
     predecessors: dict[int, list[int]] | None = None,
 ) -> list[Comparison]:
-    """Every unit of this period against its own result last period.
+    """Every unit of this period against its own result last period. (The pages join the two
+    periods in the database, `selectors.compare_with_previous`; this in-memory version is the
+    definition the tests hold that query to, with `movers`.)
 
     A merged unit that has no result of its own last period is compared with the average of its
     predecessors' results (via_predecessors=True); rank change stays the stored one (None then).

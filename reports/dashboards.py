@@ -498,37 +498,45 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
 
 
 def comparison(user, f: Filters, *, page: int = 1, everything: bool = False) -> dict:
+    """This period against the previous one: a page of the group (or all of it), who rose and who
+    fell, and the largest changes for the chart; joined and sorted in the database."""
+    empty = {"rows": [], "count": 0, "page_rows": [], "rose": [], "fell": [], "chart_rows": []}
     if f.period is None or f.group is None:
-        return {"rows": [], "page_rows": [], "rose": [], "fell": [], "previous": None, "pages": 1}
+        return {**empty, "previous": None, "pages": 1, "page": 1}
     previous = f.previous_period
-    # Only the columns a comparison shows: this page reads two periods of 10,000 units.
-    current_rows = selectors.brief_results(user, period=f.period, group=f.group)
-    previous_rows: list = []
-    predecessors: dict[int, list[int]] = {}
-    if previous is not None:
-        # Most units were in the same group last year: one query. Units without a row there (new,
-        # merged or moved between groups) are looked up with their predecessors: two more.
-        # Last period needs only unit, percent and rank: a narrow read, no names, no sort.
-        previous_rows = selectors.past_results(user, period=previous, group=f.group)
-        seen = {r.unit_id for r in previous_rows}
-        missing = [r.unit_id for r in current_rows if r.unit_id not in seen]
-        if missing:
-            predecessors = selectors.predecessor_map(missing)
-            extra = missing + [p for ps in predecessors.values() for p in ps]
-            previous_rows += [
-                r
-                for r in selectors.past_results(user, period=previous, unit_ids=extra)
-                if r.unit_id not in seen
-            ]
-    rows = computation.compare_periods(current_rows, previous_rows, predecessors)
-    rose, fell = computation.movers(rows)
-    start, end, pages = computation.page_bounds(len(rows), page, PAGE_SIZE)
+    if previous is None:
+        return {**empty, "previous": None, "pages": 1, "page": 1}
+    if not everything:
+        # The pager needs the count before the page: the count comes from the same query, so
+        # clamp an out-of-range page afterwards (one more query only then).
+        start = (page - 1) * PAGE_SIZE
+        found = selectors.compare_with_previous(
+            user, period=f.period, previous=previous, group=f.group, offset=start, limit=PAGE_SIZE
+        )
+        start, _end, pages = computation.page_bounds(found.count, page, PAGE_SIZE)
+        if start != (page - 1) * PAGE_SIZE:
+            found = selectors.compare_with_previous(
+                user,
+                period=f.period,
+                previous=previous,
+                group=f.group,
+                offset=start,
+                limit=PAGE_SIZE,
+            )
+    else:
+        found = selectors.compare_with_previous(
+            user, period=f.period, previous=previous, group=f.group
+        )
+        pages, start = 1, 0
     return {
-        "rows": rows,
-        "page_rows": rows if everything else rows[start:end],
-        "pages": 1 if everything else pages,
-        "page": 1 if everything else start // PAGE_SIZE + 1,
-        "rose": rose,
-        "fell": fell,
+        "rows": found.rows,  # all of them with `everything`, else the page
+        "count": found.count,
+        "page_rows": found.rows,
+        "pages": pages,
+        "page": start // PAGE_SIZE + 1,
+        "rose": found.rose,
+        "fell": found.fell,
+        "chart_rows": found.extremes,
+        "chart_cut": found.with_previous > len(found.extremes),
         "previous": previous,
     }

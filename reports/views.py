@@ -202,7 +202,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_DASHBOARDS)
     f = dashboards.parse_filters(request.user, request.GET)
     data = dashboards.comparison(request.user, f, page=_page(request))
-    figure = charts.comparison_bars(data["rows"]) if data["rows"] else None
+    figure = charts.comparison_bars(data["chart_rows"]) if data["chart_rows"] else None
     return render(
         request,
         "reports/comparison.html",

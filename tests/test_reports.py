@@ -361,6 +361,83 @@ def test_the_merged_unit_is_compared_with_its_predecessors(db, client):
     )
 
 
+def in_memory_comparison(who, year: int, code: str):
+    """The comparison computed the slow way: every row of both years read, joined in Python."""
+    from reports import selectors
+
+    rows = selectors.period_results(who, period=period(year), group=group(code)).rows
+    before = selectors.period_results(who, period=period(year - 1)).rows
+    mine = {r.unit_id for r in before}
+    predecessors = selectors.predecessor_map([r.unit_id for r in rows if r.unit_id not in mine])
+    return computation.compare_periods(rows, before, predecessors)
+
+
+def fields(rows):
+    return [
+        (
+            r.unit_id,
+            r.percent,
+            r.rank,
+            r.previous_percent,
+            r.previous_rank,
+            r.rank_change,
+            r.via_predecessors,
+            r.published,
+            r.delta,
+        )
+        for r in rows
+    ]
+
+
+@pytest.mark.parametrize("username", ["lanhdao", "thutruong.stp"])
+@pytest.mark.parametrize("year", [2023, 2024])
+@pytest.mark.parametrize("code", ["khoi-so", "khoi-huyen", "khoi-xa"])
+def test_the_comparison_joined_in_the_database_agrees_with_the_join_in_memory(
+    db, username, year, code
+):
+    from reports import charts
+    from reports.selectors import compare_with_previous
+
+    who = user(username)
+    expected = in_memory_comparison(who, year, code)
+    found = compare_with_previous(
+        who, period=period(year), previous=period(year - 1), group=group(code)
+    )
+    assert fields(found.rows) == fields(expected)
+    assert found.count == len(expected)
+    rose, fell = computation.movers(expected)
+    assert fields(found.rose) == fields(rose) and fields(found.fell) == fields(fell)
+    # The chart's bars: the same units, whichever way they were cut.
+    bars = charts.comparison_bars(expected)["data"][0]["y"] if expected else []
+    assert (charts.comparison_bars(found.extremes)["data"][0]["y"] if expected else []) == bars
+    # A page of it: the same rows as that slice of the whole.
+    if len(expected) > 7:
+        page = compare_with_previous(
+            who,
+            period=period(year),
+            previous=period(year - 1),
+            group=group(code),
+            offset=7,
+            limit=5,
+        )
+        assert fields(page.rows) == fields(expected[7:12])
+
+
+def test_the_comparison_chart_keeps_the_largest_falls_and_rises(db):
+    from reports.selectors import compare_with_previous
+
+    who = user("lanhdao")
+    expected = sorted(
+        (r for r in in_memory_comparison(who, 2023, "khoi-huyen") if r.delta is not None),
+        key=lambda r: r.delta,
+    )
+    found = compare_with_previous(
+        who, period=period(2023), previous=period(2022), group=group("khoi-huyen"), each_side=4
+    )
+    assert len(expected) > 8
+    assert [r.unit_id for r in found.extremes] == [r.unit_id for r in expected[:4] + expected[-4:]]
+
+
 def test_every_page_answers_for_a_group_without_results(db, client):
     for name in ("ranking", "heatmap", "deductions", "climb", "comparison"):
         get(client, "lanhdao", name, period="2024", group="khoi-xa")
