@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.permissions import Action, can
 from core.roles import unit_id_of
+from scoring import generation
 from scoring.models import Period
 from units.models import RankingGroup, Unit
 
@@ -184,22 +185,40 @@ def parse_int(params: QueryDict, name: str, errors: list[str], label: str) -> in
 def ranking(
     user, f: Filters, *, sort: str = "rank", page: int = 1, everything: bool = False
 ) -> dict:
-    """The ranked results of a group, a page of them, and the group's summary."""
+    """The ranked results of a group, a page of them, and the group's summary. A page is read
+    sorted and cut by the database, the summary comes from the cache (see _cached); everything
+    (exports, PDF) reads the whole group once."""
     if f.period is None or f.group is None:
         return {"rows": [], "page_rows": [], "summary": computation.summarize([]), "pages": 1}
-    rows = selectors.period_results(user, period=f.period, group=f.group).rows
-    summary = computation.summarize(rows)
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key not in SORTS:
         key, descending = "rank", False
-    ordered = sorted(rows, key=SORTS[key], reverse=descending)
     if everything:
+        rows = selectors.period_results(user, period=f.period, group=f.group).rows
+        ordered = sorted(rows, key=SORTS[key], reverse=descending)
+        summary = computation.summarize(rows)
         return {"rows": ordered, "page_rows": ordered, "summary": summary, "pages": 1, "page": 1}
-    start, end, pages = computation.page_bounds(len(ordered), page, PAGE_SIZE)
+    summary = _cached(
+        "ranking-summary",
+        user,
+        f,
+        lambda: computation.summarize(
+            selectors.period_results(user, period=f.period, group=f.group).rows
+        ),
+    )
+    start, _end, pages = computation.page_bounds(summary.count, page, PAGE_SIZE)
+    page_rows = selectors.period_results(
+        user,
+        period=f.period,
+        group=f.group,
+        limit=PAGE_SIZE,
+        offset=start,
+        sort=(key, descending),
+    ).rows
     return {
-        "rows": ordered,
-        "page_rows": ordered[start:end],
+        "rows": page_rows,  # the page (everything: all of them)
+        "page_rows": page_rows,
         "summary": summary,
         "pages": pages,
         "page": start // PAGE_SIZE + 1,
@@ -211,33 +230,50 @@ def ranking(
 # --- heatmap -------------------------------------------------------------------------------------
 
 
+def _component_averages(user, f: Filters) -> tuple[int, dict[str, tuple[str, Decimal]]]:
+    """How many results the user may see in the group, and each component's name and average
+    percent over them (cached until the results change: 80,000 component results at scale)."""
+
+    def compute():
+        averages = selectors.period_results(
+            user, period=f.period, group=f.group, with_rows=False, component_averages=True
+        ).component_averages
+        count = selectors.ranking_totals(user, period=f.period, group=f.group).count
+        return count, averages
+
+    return _cached("component-averages", user, f, compute)
+
+
 def heatmap(user, f: Filters, *, page: int = 1, everything: bool = False) -> dict:
     """Units × components (percent of maximum) for a page of the group, and each component's
-    average over the visible results."""
+    average over the visible results. A page reads its sixty rows and their components; the
+    averages and the count come from the cache (everything: one read of the whole group)."""
     if f.period is None or f.group is None:
         return {"units": [], "components": [], "averages": {}, "pages": 1, "page": 1}
-    base = selectors.period_results(user, period=f.period, group=f.group)
-    start, end, pages = computation.page_bounds(len(base.rows), page, PAGE_SIZE)
-    page_rows = base.rows if everything else base.rows[start:end]
-    whole = len(page_rows) == len(base.rows)
-    detail = selectors.period_results(
-        user,
-        period=f.period,
-        group=f.group,
-        with_rows=False,  # the rows are already read: only the components are wanted
-        component_detail="all" if whole else [r.assessment_id for r in page_rows],
-        component_averages=True,
-    )
-    components = [(code, name) for code, (name, _avg) in detail.component_averages.items()]
+    if everything:
+        detail = selectors.period_results(
+            user, period=f.period, group=f.group, component_detail="all", component_averages=True
+        )
+        page_rows, count, averages = detail.rows, len(detail.rows), detail.component_averages
+        start, pages = 0, 1
+    else:
+        count, averages = _component_averages(user, f)
+        start, _end, pages = computation.page_bounds(count, page, PAGE_SIZE)
+        page_rows = selectors.period_results(
+            user, period=f.period, group=f.group, limit=PAGE_SIZE, offset=start
+        ).rows
+        detail = selectors.period_results(
+            user,
+            period=f.period,
+            group=f.group,
+            with_rows=False,  # the rows are already read: only their components are wanted
+            component_detail=[r.assessment_id for r in page_rows],
+        )
+    components = [(code, name) for code, (name, _avg) in averages.items()]
     units = []
     for r in page_rows:
         cells = detail.components.get(r.assessment_id, {})
-        units.append(
-            {
-                "row": r,
-                "cells": {code: cells.get(code) for code, _name in components},
-            }
-        )
+        units.append({"row": r, "cells": {code: cells.get(code) for code, _name in components}})
     if f.component and any(code == f.component for code, _n in components):
         units.sort(
             key=lambda u: (
@@ -245,15 +281,15 @@ def heatmap(user, f: Filters, *, page: int = 1, everything: bool = False) -> dic
                 u["cells"][f.component].percent if u["cells"][f.component] else 0,
             )
         )
-    weakest = min(detail.component_averages.items(), key=lambda kv: kv[1][1], default=None)
+    weakest = min(averages.items(), key=lambda kv: kv[1][1], default=None)
     return {
         "units": units,
         "components": components,
-        "averages": {code: avg for code, (_name, avg) in detail.component_averages.items()},
+        "averages": {code: avg for code, (_name, avg) in averages.items()},
         "weakest": weakest,
-        "pages": 1 if everything else pages,
-        "page": 1 if everything else start // PAGE_SIZE + 1,
-        "count": len(base.rows),
+        "pages": pages,
+        "page": start // PAGE_SIZE + 1,
+        "count": count,
     }
 
 
@@ -337,31 +373,45 @@ def unit_profile(user, f: Filters, unit: Unit) -> dict:
 # --- deductions ----------------------------------------------------------------------------------
 
 
-def _deduction_aggregates(user, f: Filters) -> tuple[list[dict], list[dict]]:
-    """Lost points per criterion and per reason, cached: over a group of 10,000 units they sum a
-    million scores (about a second), and they only change when scores are recomputed.
+def _cached(kind: str, user, f: Filters, compute, *, per_user: bool = True):
+    """An aggregate over a group's scores or results, cached until they next change.
 
-    The key holds the period (with its creation time, so a re-created period never reads an old
-    entry), the group and what the user may see (everything, or one unit head's view). Closed and
-    published periods keep their entry ten minutes, the open one a minute: a deduction recorded
-    now shows in the analysis within a minute.
+    The key holds the results generation (scoring.generation: replaced by every recompute and
+    every edit that queues one, so an entry is never older than the data), the period, the
+    published version read (or "live"), the group and, when `per_user`, what the user may see
+    (everything, or one unit head's view). Over a group of 10,000 units these sum a million
+    criterion scores or 80,000 component results: a second, or fifty milliseconds, per request.
     """
-    scope = "all" if can(user, Action.VIEW_ALL_UNITS) else f"unit-{unit_id_of(user)}"
-    key = "reports:deductions:{}:{}:{}:{}".format(
+    scope = "-"
+    if per_user:
+        scope = "all" if can(user, Action.VIEW_ALL_UNITS) else f"unit-{unit_id_of(user)}"
+    edition = f.edition
+    key = "reports:{}:{}:{}:{}:{}:{}".format(
+        kind,
+        generation.current(),
         f.period.pk,
-        f.period.created_at.timestamp(),
+        edition.snapshot_id if edition is not None else "live",
         f.group.pk if f.group else "-",
         scope,
     )
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    value = (
-        selectors.lost_points_by_criterion(user, period=f.period, group=f.group),
-        selectors.reasons_summary(user, period=f.period, group=f.group),
-    )
-    cache.set(key, value, 60 if f.period.status == Period.Status.OPEN else 600)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, 6 * 3600)
     return value
+
+
+def _deduction_aggregates(user, f: Filters) -> tuple[list[dict], list[dict]]:
+    """Lost points per criterion and per reason (cached, see _cached)."""
+    return _cached(
+        "deductions",
+        user,
+        f,
+        lambda: (
+            selectors.lost_points_by_criterion(user, period=f.period, group=f.group),
+            selectors.reasons_summary(user, period=f.period, group=f.group),
+        ),
+    )
 
 
 def deduction_analysis(
@@ -417,23 +467,23 @@ def deduction_analysis(
 
 def _losses_and_peer_shares(f: Filters, row) -> tuple[list[dict], dict[int, Decimal]]:
     """The unit's lost criteria and its group's share of published assessments at full marks per
-    criterion. The shares are cached like the deduction aggregates (a minute for the open round,
-    ten for closed ones; they count published assessments only, so one entry serves every user);
-    one query either way."""
-    key = "reports:peer-shares:{}:{}:{}".format(
-        f.period.pk,
-        f.period.created_at.timestamp(),
-        row.group_id if row.group_id is not None else "-",
-    )
-    cached = cache.get(key)
+    criterion. The shares count published assessments only, so one cache entry serves every user
+    (see _cached); one query either way, the shares riding along when they are not cached."""
     if row.assessment_id is None:  # a published row whose assessment was since deleted
-        return [], cached or {}
-    losses, shares = selectors.unit_losses_for_climb(
-        row.assessment_id, peers_of=None if cached is not None else (f.period.pk, row.group_id)
-    )
-    if cached is not None:
-        return losses, cached
-    cache.set(key, shares, 60 if f.period.status == Period.Status.OPEN else 600)
+        return [], {}
+    found: list = []
+
+    def losses_and_shares() -> dict:
+        losses, shares = selectors.unit_losses_for_climb(
+            row.assessment_id, peers_of=(f.period.pk, row.group_id)
+        )
+        found.append(losses)
+        return shares
+
+    shares = _cached("peer-shares", None, f, losses_and_shares, per_user=False)
+    if found:
+        return found[0], shares
+    losses, _none = selectors.unit_losses_for_climb(row.assessment_id)
     return losses, shares
 
 

@@ -330,7 +330,33 @@ class _Source:
     @property
     def in_order(self) -> tuple:
         """Ranking order: rank, unranked last by percent, then name (ties)."""
-        return (F("rank").asc(nulls_last=True), F("percent").desc(), F(self.name), F(self.unit))
+        return (
+            F("rank").asc(nulls_last=True),
+            F("percent").desc(),
+            F(self.name).asc(),
+            F(self.unit).asc(),
+        )
+
+    def order(self, sort: str, descending: bool = False) -> tuple:
+        """ORDER BY of the ranking table sorted by `sort` (rank, name, percent, total, change),
+        ties in ranking order: the database's side of dashboards.SORTS."""
+        name = F(self.name)
+        keys = {
+            "rank": (),
+            "name": (name,),
+            "percent": (F("percent").desc(), name),
+            "total": (F("total_points").desc(), name),
+            "change": (F("rank_change").desc(nulls_last=True), name),
+        }[sort]
+        if descending:
+            # reverse=True of a stable sort: the keys reversed, ties still in ranking order.
+            keys = tuple(
+                k.copy().reverse_ordering() if hasattr(k, "reverse_ordering") else k.desc()
+                for k in keys
+            )
+            if sort == "rank":
+                return tuple(k.copy().reverse_ordering() for k in self.in_order)
+        return (*keys, *self.in_order)
 
     def rows(self, qs, tail: tuple) -> list[ResultRow]:
         new = tuple.__new__
@@ -380,6 +406,7 @@ def period_results(
     periods: list[Period] | None = None,
     limit: int | None = None,
     offset: int = 0,
+    sort: tuple[str, bool] = ("rank", False),
 ) -> PeriodResults:
     """The results the user may see, best rank first (one query; none if not with_rows).
 
@@ -395,7 +422,7 @@ def period_results(
     over the same visible results (one aggregate query, or none when every component result was
     fetched anyway), so the averages never include figures the user may not see.
     `limit` (with a period and a group) reads only `limit` rows of the ranking from `offset`,
-    sorted by the database.
+    sorted by the database (`sort`: a key of dashboards.SORTS and whether descending).
     """
     edition = period_edition(period) if period is not None else None
     if edition is not None:
@@ -411,7 +438,8 @@ def period_results(
         if group is not None and limit is not None:
             src = _source(user, period=period, group=group)
             rows = src.rows(
-                source.order_by(*src.in_order)[offset : offset + limit], (period.year, group.code)
+                source.order_by(*src.order(*sort))[offset : offset + limit],
+                (period.year, group.code),
             )
         elif group is not None:
             tail = (period.year, group.code)
@@ -420,7 +448,8 @@ def period_results(
             year = period.year
             found = source.order_by().values_list(*fields, "group__code")
             rows = [new(ResultRow, (*v[:-1], year, v[-1] or "")) for v in found]
-        _sort_rows(rows, one_ranking=group is not None)
+        if limit is None:
+            _sort_rows(rows, one_ranking=group is not None)
     elif with_rows:
         rows = _history_rows(user, unit_ids=unit_ids, group=group, periods=periods)
     result = PeriodResults(rows=rows, edition=edition)

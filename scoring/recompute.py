@@ -46,6 +46,7 @@ from django.utils import timezone
 from indicators.models import Criterion, Framework, RatingBand
 from units.models import GroupMembership, Unit
 
+from . import generation
 from .models import (
     Adjustment,
     Assessment,
@@ -447,6 +448,7 @@ def compute(
         if after is not None and (units is None or ranks_changed):
             _refresh_rank_changes(cursor, period_id=after.pk, previous_id=period.pk)
         report(STEPS, STEPS, "done")
+    generation.bump_on_commit()  # cached aggregates over these results go stale
     return RecomputeStats(
         assessments=assessments,
         components_changed=components_changed,

@@ -19,6 +19,7 @@ from indicators.computation import (
 from indicators.models import Criterion, Framework
 from units.models import Unit
 
+from . import generation
 from .models import (
     Assessment,
     CriterionScore,
@@ -47,6 +48,8 @@ def _queue_recompute(period_id: int, unit_ids: Iterable[int] | None = None) -> N
             return
 
     def callback() -> None:
+        # The scores changed: cached aggregates over them go stale now, not at the recompute.
+        generation.bump()
         recompute_request(period_id=period_id, unit_ids=callback.unit_ids)
 
     callback.recompute_period_id = period_id

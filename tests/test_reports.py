@@ -438,6 +438,78 @@ def test_the_comparison_chart_keeps_the_largest_falls_and_rises(db):
     assert [r.unit_id for r in found.extremes] == [r.unit_id for r in expected[:4] + expected[-4:]]
 
 
+@pytest.mark.parametrize("sort", ["rank", "name", "percent", "total", "change"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_ranking_sorted_by_the_database_is_the_ranking_sorted_in_memory(db, sort, descending):
+    from reports import dashboards, selectors
+
+    who = user("lanhdao")
+    for year in (2023, 2024):
+        rows = selectors.period_results(who, period=period(year), group=group("khoi-so")).rows
+        expected = sorted(rows, key=dashboards.SORTS[sort], reverse=descending)
+        for start in (0, 7):
+            found = selectors.period_results(
+                who,
+                period=period(year),
+                group=group("khoi-so"),
+                limit=6,
+                offset=start,
+                sort=(sort, descending),
+            ).rows
+            assert found == expected[start : start + 6]
+
+
+def test_cached_aggregates_change_as_soon_as_a_score_does(
+    db, client, django_capture_on_commit_callbacks
+):
+    """The ranking summary, the heatmap's averages and the deduction analysis are cached per
+    results generation: an appraisal that restores lost points shows on the next request."""
+    from indicators.models import Criterion
+    from scoring.models import Assessment
+    from scoring.services import score_set
+    from scoring.workflow import APPRAISAL_EDITABLE
+
+    query = {"period": "2024", "group": "khoi-huyen"}
+    score = (
+        CriterionScore.objects.filter(
+            assessment__period__year=2024,
+            assessment__state__in=APPRAISAL_EDITABLE,
+            assessment__result__group__code="khoi-huyen",
+            points__lt=F("max_points"),
+            criterion__method="entered",
+            not_applicable=False,
+            deductions__isnull=True,  # points lost in the appraisal itself, not by a deduction
+        )
+        .select_related("assessment", "criterion")
+        .first()
+    )
+    assert score is not None
+    before = {
+        name: get(client, "lanhdao", name, **query).context
+        for name in ("ranking", "heatmap", "deductions")
+    }
+    lost_before = before["deductions"]["total_lost"]
+    with django_capture_on_commit_callbacks(execute=True):
+        score_set(
+            assessment=Assessment.objects.get(pk=score.assessment_id),
+            criterion=Criterion.objects.get(pk=score.criterion_id),
+            user=user("canbo.snv"),
+            appraised_points=score.max_points,
+            final_points=score.max_points,
+        )
+    regained = score.max_points - score.points
+    after = {
+        name: get(client, "lanhdao", name, **query).context
+        for name in ("ranking", "heatmap", "deductions")
+    }
+    assert after["deductions"]["total_lost"] == lost_before - regained
+    total = sum(r.percent for r in stored(2024, "khoi-huyen"))
+    assert after["ranking"]["summary"].average == (total / 12).quantize(Decimal("0.01"))
+    assert after["ranking"]["summary"].average > before["ranking"]["summary"].average
+    code = score.criterion.code.split(".")[0]
+    assert after["heatmap"]["averages"][code] > before["heatmap"]["averages"][code]
+
+
 def test_every_page_answers_for_a_group_without_results(db, client):
     for name in ("ranking", "heatmap", "deductions", "climb", "comparison"):
         get(client, "lanhdao", name, period="2024", group="khoi-xa")
