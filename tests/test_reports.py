@@ -320,9 +320,16 @@ def test_the_climb_page_gives_the_points_to_pass_the_next_three_units(db, client
 
 def test_a_unit_head_climbs_only_past_published_results(db, client):
     response = get(client, "thutruong.stp", "climb", period="2024", group="khoi-so")
-    assert response.context["row"].unit_code == "so-tu-phap"
+    row = response.context["row"]
+    assert row.unit_code == "so-tu-phap"
     assert response.context["targets"] == []
-    assert "Chưa có kết quả đã công bố của các đơn vị xếp trên" in response.content.decode()
+    page = response.content.decode()
+    assert "Chưa có kết quả đã công bố của các đơn vị xếp trên" in page
+    # Every unit ranked above is provisional in the open round: the page says how many.
+    assert row.rank > 1 and response.context["hidden_above"] == row.rank - 1
+    assert f"{row.rank - 1} đơn vị xếp trên chưa công bố kết quả" in page
+    # The picker offers only what the unit head may see: their own unit.
+    assert [r.unit_code for r in response.context["choices"]] == ["so-tu-phap"]
 
 
 def test_an_unknown_unit_on_the_climb_page_is_explained(db, client):
