@@ -6,7 +6,7 @@ the views add the Plotly figures and render.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -230,9 +230,14 @@ def ranking(
 # --- heatmap -------------------------------------------------------------------------------------
 
 
-def _component_averages(user, f: Filters) -> tuple[int, dict[str, tuple[str, Decimal]]]:
-    """How many results the user may see in the group, and each component's name and average
-    percent over them (cached until the results change: 80,000 component results at scale)."""
+def _component_averages(
+    user, f: Filters, group: RankingGroup | None = None
+) -> tuple[int, dict[str, tuple[str, Decimal]]]:
+    """How many results the user may see in the group (the filter's unless given), and each
+    component's name and average percent over them (cached until the results change: 80,000
+    component results at scale)."""
+    if group is not None and group != f.group:
+        f = replace(f, group=group)
 
     def compute():
         averages = selectors.period_results(
@@ -337,9 +342,9 @@ def unit_profile(user, f: Filters, unit: Unit) -> dict:
         period=f.period,
         group=group,
         component_detail=[current.assessment_id],
-        component_averages=True,
         with_rows=False,
     )
+    _count, averages = _component_averages(user, f, group)
     data["group_size"] = selectors.group_result_count(period=f.period, group=group)
     # A unit head sees other units only once published: the average is over what they may see.
     data["average_complete"] = can(user, Action.VIEW_ALL_UNITS)
@@ -352,7 +357,7 @@ def unit_profile(user, f: Filters, unit: Unit) -> dict:
             "average": avg,
             "gap": (cells[code].percent - avg) if cells.get(code) else None,
         }
-        for code, (name, avg) in detail.component_averages.items()
+        for code, (name, avg) in averages.items()
     ]
     assessment = selectors.visible_assessment(user, unit=unit, period=f.period)
     data["assessment"] = assessment
@@ -442,14 +447,17 @@ def deduction_analysis(
         comp["share"] = computation.percent(comp["lost"], total) if total else Decimal(0)
     drill = None
     if criterion:
+        limit = drill_limit + 1 if drill_limit else None
         drill = {
             "code": criterion,
-            "units": selectors.criterion_losses(
+            # Cached like the aggregates: the units of one criterion across the group.
+            "units": _cached(
+                f"drill:{limit}:{criterion}",
                 user,
-                period=f.period,
-                group=f.group,
-                criterion_code=criterion,
-                limit=drill_limit + 1 if drill_limit else None,
+                f,
+                lambda: selectors.criterion_losses(
+                    user, period=f.period, group=f.group, criterion_code=criterion, limit=limit
+                ),
             ),
         }
         drill["name"] = drill["units"][0]["criterion_name"] if drill["units"] else ""
