@@ -55,6 +55,8 @@ from .models import (
     CriterionScore,
     Period,
     RecomputeRun,
+    ResultSnapshot,
+    ResultSnapshotRow,
 )
 
 logger = logging.getLogger(__name__)
@@ -461,11 +463,30 @@ def compute(
 def _previous_rank_sql(previous_id: int | None, alias: str) -> tuple[str, list]:
     """SQL for the previous period's rank of the unit `{alias}.unit_id`: its own, else the best
     (lowest) rank among its predecessors (a merged unit is compared with the strongest of the units
-    it replaced)."""
+    it replaced).
+
+    A published previous period is read from its latest published version: a rank change is
+    measured against the rank the province announced (and corrected), not against live results
+    that may have moved since (an assessment reopened for a correction not yet published)."""
     if previous_id is None:
         return "CAST(NULL AS INTEGER)", []
-    r_t, a_t = _t(AssessmentResult), _t(Assessment)
     pred_t = connection.ops.quote_name(Unit.predecessors.through._meta.db_table)
+    snapshot_id = (
+        ResultSnapshot.objects.filter(period_id=previous_id)
+        .order_by("-version")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if snapshot_id is not None:
+        sr_t = _t(ResultSnapshotRow)
+        sql = f"""COALESCE(
+            (SELECT sr."rank" FROM {sr_t} sr
+             WHERE sr.snapshot_id = %s AND sr.unit_id = {alias}.unit_id),
+            (SELECT MIN(sr."rank") FROM {pred_t} up
+             JOIN {sr_t} sr ON sr.unit_id = up.to_unit_id
+             WHERE sr.snapshot_id = %s AND up.from_unit_id = {alias}.unit_id))"""
+        return sql, [snapshot_id, snapshot_id]
+    r_t, a_t = _t(AssessmentResult), _t(Assessment)
     sql = f"""COALESCE(
         (SELECT pr."rank" FROM {a_t} pa JOIN {r_t} pr ON pr.assessment_id = pa.id
          WHERE pa.period_id = %s AND pa.unit_id = {alias}.unit_id),
@@ -474,6 +495,18 @@ def _previous_rank_sql(previous_id: int | None, alias: str) -> tuple[str, list]:
          JOIN {r_t} pr ON pr.assessment_id = pa.id
          WHERE pa.period_id = %s AND up.from_unit_id = {alias}.unit_id))"""
     return sql, [previous_id, previous_id]
+
+
+def next_period_rank_changes_refresh(period: Period) -> None:
+    """The period after `period` measures its rank changes against `period`'s ranks: refresh them
+    (a new published version of `period` changes what they are measured against)."""
+    after = next_period(period)
+    if after is None:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor, after.pk, wait=True)
+        _refresh_rank_changes(cursor, period_id=after.pk, previous_id=period.pk)
+    generation.bump_on_commit()
 
 
 def _refresh_rank_changes(cursor, *, period_id: int, previous_id: int) -> None:

@@ -25,7 +25,7 @@ from .models import (
     ResultSnapshotComponent,
     ResultSnapshotRow,
 )
-from .recompute import recompute_results
+from .recompute import next_period_rank_changes_refresh, recompute_results
 
 
 def _t(model) -> str:
@@ -67,6 +67,8 @@ def _freeze(*, period: Period, user, kind: str, reason: str) -> ResultSnapshot:
             """,
             [snapshot.pk],
         )
+    # The next year's rank changes are measured against this version's ranks from now on.
+    next_period_rank_changes_refresh(period)
     return snapshot
 
 

@@ -214,6 +214,54 @@ def test_rank_change_follows_the_unit_and_a_merged_units_best_predecessor(
     assert AssessmentResult.objects.get(period=p2024, assessment=c).rank_change == 1
 
 
+def test_rank_changes_are_measured_against_the_published_ranks_of_last_year(
+    framework, group, staff, criteria
+):
+    """Last year published: this year's rank change counts from the announced rank, even after
+    last year's live results move (a correction in progress), and follows a published
+    correction as soon as it is published."""
+    fw2023 = small_framework(year=2023)
+    c2023 = {c.code: c for c in Criterion.objects.filter(framework=fw2023)}
+    p2023, p2024 = PeriodFactory(year=2023), PeriodFactory(year=2024)
+    first, second = UnitFactory(code="xa-1"), UnitFactory(code="xa-2")
+    # 2023: xa-1 4 points (1st), xa-2 2 points (2nd); published as version 1.
+    last_year = {}
+    for unit, points in ((first, D(4)), (second, D(2))):
+        last_year[unit.code] = a = make_assessment(
+            unit, p2023, fw2023, group, state=State.SUBMITTED
+        )
+        score_set(assessment=a, criterion=c2023["1.1"], user=staff, appraised_points=points)
+    period_publish(period=p2023, user=staff)
+    # 2024: xa-2 first, xa-1 second.
+    for unit, points in ((first, D(1)), (second, D(3))):
+        a = make_assessment(unit, p2024, framework, group, state=State.SUBMITTED)
+        score_set(assessment=a, criterion=criteria["1.1"], user=staff, appraised_points=points)
+    results_recompute(period=p2024)
+
+    def changes():
+        return dict(
+            AssessmentResult.objects.filter(period=p2024).values_list(
+                "assessment__unit__code", "rank_change"
+            )
+        )
+
+    assert changes() == {"xa-1": -1, "xa-2": 1}
+    # A correction of 2023 in progress: the live 2023 ranks swap, the published ones do not.
+    score_set(
+        assessment=last_year["xa-2"], criterion=c2023["1.1"], user=staff, appraised_points=D(4)
+    )
+    score_set(
+        assessment=last_year["xa-1"], criterion=c2023["1.1"], user=staff, appraised_points=D(1)
+    )
+    results_recompute(period=p2023)
+    results_recompute(period=p2024)
+    assert {k: v[2] for k, v in stored(p2023).items()} == {"xa-2": 1, "xa-1": 2}
+    assert changes() == {"xa-1": -1, "xa-2": 1}
+    # Published as version 2: 2024 is now measured against it (xa-2 was 1st, still is).
+    snapshot_correct(period=p2023, user=staff, reason="Sửa điểm tiêu chí 1.1")
+    assert changes() == {"xa-1": 0, "xa-2": 0}
+
+
 def test_not_applicable_criteria_and_capped_adjustments_never_below_zero(
     period, framework, group, staff, criteria, unit
 ):
