@@ -4,7 +4,8 @@ Each function returns a plain figure dict ({"data": [...], "layout": {...}}) of 
 no numpy arrays, so the JSON is the same whatever plotly.py version is installed, and the page's
 json_script hands it to static/js/charts.js, which draws it with the plotly.min.js served from
 static/vendor/plotly. Numbers are floats only here, at the very edge, for drawing; every figure a
-person reads as text is formatted with a decimal comma (layout.separators).
+person reads as text is formatted in the page's language: a decimal comma in Vietnamese (84,64),
+a decimal point in English (84.64), labels and Plotly's own ticks (layout.separators) alike.
 """
 
 from __future__ import annotations
@@ -12,18 +13,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
-# Decimal comma, thousands dot: Plotly formats ticks and hover numbers the Vietnamese way.
-SEPARATORS = ",."
 FONT = {"family": "DejaVu Sans, Segoe UI, Arial, sans-serif", "size": 12}
 BAND_COLOURS = ["#1a7f37", "#2f6fb3", "#d6a100", "#c2410c", "#8b1e3f", "#6b7280"]
 
 
-def _vn(value: Decimal | float | None, places: int = 2) -> str:
+def decimal_mark() -> str:
+    """The active language's decimal separator: "," in Vietnamese, "." in English."""
+    return formats.get_format("DECIMAL_SEPARATOR")
+
+
+def _separators() -> str:
+    """Plotly's layout.separators: the decimal mark, then the thousands mark."""
+    mark = decimal_mark()
+    return mark + ("." if mark == "," else ",")
+
+
+def _num(value: Decimal | float | None, places: int = 2) -> str:
     if value is None:
         return "—"
-    return f"{Decimal(value):.{places}f}".replace(".", ",")
+    return f"{Decimal(value):.{places}f}".replace(".", decimal_mark())
 
 
 def _short(text: str, limit: int = 34) -> str:
@@ -32,7 +43,7 @@ def _short(text: str, limit: int = 34) -> str:
 
 def _layout(**extra) -> dict:
     layout = {
-        "separators": SEPARATORS,
+        "separators": _separators(),
         "font": FONT,
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
@@ -89,7 +100,7 @@ def ranking_bars(
                 "y": [labels[i] for i in idx],
                 "x": [float(ordered[i].percent) for i in idx],
                 "text": [
-                    _vn(ordered[i].percent) + ("" if ordered[i].published else "*") for i in idx
+                    _num(ordered[i].percent) + ("" if ordered[i].published else "*") for i in idx
                 ],
                 "textposition": "outside",
                 "cliponaxis": False,
@@ -157,7 +168,7 @@ def ranking_bars(
                     if complete
                     else _("Trung bình các kết quả được xem %(avg)s%%")
                 )
-                % {"avg": _vn(average)},
+                % {"avg": _num(average)},
                 "line": {"color": "#4b5563", "dash": "dash", "width": 1.5},
                 "hoverinfo": "skip",
             }
@@ -178,7 +189,7 @@ def component_heatmap(
         for _n, cells in units
     ]
     text = [
-        [_vn(cells.get(c), 1) if cells.get(c) is not None else "" for c in codes]
+        [_num(cells.get(c), 1) if cells.get(c) is not None else "" for c in codes]
         for _n, cells in units
     ]
     full = [[f"{code}. {name}" for code, name in components] for _u in units]
@@ -227,7 +238,7 @@ def history_lines(series: dict[str, list[tuple[int, Decimal, int | None]]]) -> d
                 "name": _short(name, 48),
                 "x": [str(year) for year, _p, _r in points],
                 "y": [float(p) for _y, p, _r in points],
-                "text": [f"{_vn(p)} (#{r})" if r else _vn(p) for _y, p, r in points],
+                "text": [f"{_num(p)} (#{r})" if r else _num(p) for _y, p, r in points],
                 "textposition": "top center",
                 "cliponaxis": False,
                 "hovertemplate": "%{x}: %{y:.2f}%<extra>%{fullData.name}</extra>",
@@ -268,7 +279,7 @@ def components_vs_average(
                 "name": _short(unit_name, 40),
                 "x": x,
                 "y": [float(u) if u is not None else None for _c, _n, u, _a in components],
-                "text": [_vn(u, 1) for _c, _n, u, _a in components],
+                "text": [_num(u, 1) for _c, _n, u, _a in components],
                 "textposition": "outside",
                 "marker": {"color": "#2f6fb3"},
                 "hovertemplate": "%{x}: %{y:.2f}%<extra></extra>",
@@ -278,7 +289,7 @@ def components_vs_average(
                 "name": _("Trung bình khối"),
                 "x": x,
                 "y": [float(a) if a is not None else None for _c, _n, _u, a in components],
-                "text": [_vn(a, 1) for _c, _n, _u, a in components],
+                "text": [_num(a, 1) for _c, _n, _u, a in components],
                 "textposition": "outside",
                 "marker": {"color": "#cbd5e1"},
                 "hovertemplate": "%{x}: %{y:.2f}%<extra></extra>",
@@ -305,7 +316,7 @@ def pareto_chart(rows: Sequence[dict], *, limit: int = 20) -> dict:
                 "name": _("Điểm bị mất"),
                 "x": x,
                 "y": [float(r["lost"]) for r in rows],
-                "text": [_vn(r["lost"]) for r in rows],
+                "text": [_num(r["lost"]) for r in rows],
                 "textposition": "outside",
                 "cliponaxis": False,
                 "customdata": [[_short(r["name"], 70), r["units"]] for r in rows],
@@ -367,7 +378,7 @@ def comparison_bars(rows: Sequence) -> dict:
                 "orientation": "h",
                 "y": [_short(r.name, 34) for r in rows],
                 "x": [float(r.delta) for r in rows],
-                "text": [("+" if r.delta > 0 else "") + _vn(r.delta) for r in rows],
+                "text": [("+" if r.delta > 0 else "") + _num(r.delta) for r in rows],
                 "textposition": "outside",
                 "cliponaxis": False,
                 "marker": {"color": ["#15803d" if r.delta >= 0 else "#b91c1c" for r in rows]},
@@ -403,7 +414,7 @@ def climb_chart(unit, targets: Sequence) -> dict:
                 "orientation": "h",
                 "y": [_short(s.name, 34) for s in bars],
                 "x": [float(s.percent) for s in bars],
-                "text": [_vn(s.percent) for s in bars],
+                "text": [_num(s.percent) for s in bars],
                 "textposition": "outside",
                 "cliponaxis": False,
                 "marker": {"color": ["#2f6fb3", *["#94a3b8"] * len(targets)]},

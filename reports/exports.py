@@ -2,7 +2,8 @@
 
 A Table is built from the same data the page shows (reports.dashboards), so a cell of the export and
 a figure of the page cannot disagree. XLSX cells hold real numbers (Excel shows them in the reader's
-locale); CSV follows the Vietnamese convention: semicolon-separated, decimal comma (84,64).
+locale); CSV follows the language's convention: in Vietnamese semicolon-separated with a decimal
+comma (84,64), in English comma-separated with a decimal point (84.64).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from .charts import decimal_mark
 from .computation import Comparison
 from .dashboards import Filters
 
@@ -370,18 +372,20 @@ def _xlsx_value(value):
 
 
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with a BOM, semicolons, decimal commas: what Excel set to Vietnamese opens as is."""
+    """UTF-8 with a BOM, in the language's convention, what Excel set to it opens as is:
+    semicolons and decimal commas in Vietnamese (84,64), commas and decimal points in English."""
+    mark = decimal_mark()
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=";" if mark == "," else ",", lineterminator="\r\n")
     writer.writerow(table.headers)
     for row in table.rows:
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([_csv_value(v, mark) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _csv_value(value) -> str:
+def _csv_value(value, mark: str) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
+        return f"{value:.2f}".replace(".", mark)
     return str(value)

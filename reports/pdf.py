@@ -30,7 +30,7 @@ WIDTH = 640
 
 
 def _vn(value, places: int = 2) -> str:
-    return charts._vn(value, places)
+    return charts._num(value, places)
 
 
 def _short(text: str, limit: int) -> str:

@@ -14,6 +14,7 @@ no gettext tools and no polib.
 from __future__ import annotations
 
 import ast
+import csv
 import gettext as gettext_module
 import io
 import re
@@ -308,8 +309,29 @@ def test_exports_have_english_headings(db, client, demo):
     response = client.get(url)
     assert response.status_code == 200
     text = b"".join(response.streaming_content) if response.streaming else response.content
-    heading = text.decode("utf-8-sig").splitlines()[0]
-    assert heading.split(";")[:4] == ["Rank", "Unit code", "Unit", "Total points"]
+    lines = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    # English CSV: commas between fields, decimal points (84.64), as English Excel reads it.
+    assert lines[0][:4] == ["Rank", "Unit code", "Unit", "Total points"]
+    first = stored(2024, "khoi-so")[0]
+    assert lines[1][:4] == [
+        str(first.rank),
+        first.assessment.unit.code,
+        first.assessment.unit.name,
+        f"{first.total_points:.2f}",
+    ]
+
+
+def test_chart_labels_and_ticks_follow_the_language(db, client, demo):
+    first = stored(2023, "khoi-so")[0]
+    url = reverse("reports:ranking") + "?period=2023&group=khoi-so"
+    client.force_login(user("lanhdao"))
+    figure = client.get(url).context["figure"]
+    assert figure["layout"]["separators"] == ",."
+    assert f"{first.percent:.2f}".replace(".", ",") in figure["data"][0]["text"]
+    choose(client, "en")
+    figure = client.get(url).context["figure"]
+    assert figure["layout"]["separators"] == ".,"
+    assert f"{first.percent:.2f}" in figure["data"][0]["text"]
 
 
 def test_bad_dashboard_filters_are_explained_in_english(db, client, demo):
