@@ -596,5 +596,6 @@ def comparison(user, f: Filters, *, page: int = 1, everything: bool = False) -> 
         "fell": found.fell,
         "chart_rows": found.extremes,
         "chart_cut": found.with_previous > len(found.extremes),
+        "any_via": any(r.via_predecessors for r in found.rows),  # the footnote's asterisk
         "previous": previous,
     }

@@ -357,6 +357,9 @@ def test_the_merged_unit_is_compared_with_its_predecessors(db, client):
     rows = get(client, "lanhdao", "comparison", period="2024", group="khoi-so").context["rows"]
     merged = next(r for r in rows if r.unit_id == unit("so-tai-chinh-2024").pk)
     assert merged.via_predecessors
+    # The footnote explains the asterisk where there is one, and only there.
+    assert "via-note" in get(client, "lanhdao", "comparison", period="2024").content.decode()
+    assert "via-note" not in get(client, "lanhdao", "comparison", period="2023").content.decode()
     before = stored(2023, "khoi-so")
     expected = [
         r.percent
