@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
@@ -33,7 +34,7 @@ class Framework(TimeStampedModel):
     class Meta:
         ordering = ["-year", "unit_kind"]
         verbose_name = _("bộ chỉ số")
-        verbose_name_plural = _("bộ chỉ số")
+        verbose_name_plural = pgettext_lazy("số nhiều", "bộ chỉ số")
         constraints = [
             models.UniqueConstraint(
                 fields=["year", "unit_kind"], name="one_framework_per_year_kind"
@@ -58,7 +59,7 @@ class RatingBand(models.Model):
     class Meta:
         ordering = ["framework", "-min_percent"]
         verbose_name = _("mức xếp loại")
-        verbose_name_plural = _("mức xếp loại")
+        verbose_name_plural = pgettext_lazy("số nhiều", "mức xếp loại")
         constraints = [
             models.UniqueConstraint(fields=["framework", "label"], name="band_label_unique"),
         ]
@@ -138,7 +139,7 @@ class Criterion(TimeStampedModel):
     class Meta:
         ordering = ["framework", "order"]
         verbose_name = _("tiêu chí")
-        verbose_name_plural = _("tiêu chí")
+        verbose_name_plural = pgettext_lazy("số nhiều", "tiêu chí")
         constraints = [
             models.UniqueConstraint(fields=["framework", "code"], name="criterion_code_unique"),
             models.CheckConstraint(condition=Q(max_points__gte=0), name="criterion_max_nonneg"),

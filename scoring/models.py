@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
@@ -30,7 +31,7 @@ class Period(TimeStampedModel):
     class Meta:
         ordering = ["-year"]
         verbose_name = _("kỳ đánh giá")
-        verbose_name_plural = _("kỳ đánh giá")
+        verbose_name_plural = pgettext_lazy("số nhiều", "kỳ đánh giá")
 
     def __str__(self) -> str:
         return self.name
@@ -58,7 +59,7 @@ class Assessment(TimeStampedModel):
     class Meta:
         ordering = ["period", "unit"]
         verbose_name = _("bản đánh giá")
-        verbose_name_plural = _("bản đánh giá")
+        verbose_name_plural = pgettext_lazy("số nhiều", "bản đánh giá")
         constraints = [
             models.UniqueConstraint(
                 fields=["period", "unit"], name="one_assessment_per_unit_period"
@@ -111,7 +112,7 @@ class CriterionScore(TimeStampedModel):
     class Meta:
         ordering = ["assessment", "criterion__order"]
         verbose_name = _("điểm tiêu chí")
-        verbose_name_plural = _("điểm tiêu chí")
+        verbose_name_plural = pgettext_lazy("số nhiều", "điểm tiêu chí")
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "criterion"], name="one_score_per_assessment_criterion"
@@ -155,7 +156,7 @@ class DeductionReason(models.Model):
     class Meta:
         ordering = ["label"]
         verbose_name = _("lý do trừ điểm")
-        verbose_name_plural = _("lý do trừ điểm")
+        verbose_name_plural = pgettext_lazy("số nhiều", "lý do trừ điểm")
 
     def __str__(self) -> str:
         return self.label
@@ -193,7 +194,7 @@ class Deduction(TimeStampedModel):
     class Meta:
         ordering = ["score", "created_at"]
         verbose_name = _("điểm bị trừ")
-        verbose_name_plural = _("điểm bị trừ")
+        verbose_name_plural = pgettext_lazy("số nhiều", "điểm bị trừ")
         constraints = [
             models.CheckConstraint(condition=Q(points__gt=0), name="deduction_points_positive"),
         ]
@@ -217,7 +218,7 @@ class Adjustment(TimeStampedModel):
 
     class Meta:
         verbose_name = _("điểm thưởng / điểm trừ")
-        verbose_name_plural = _("điểm thưởng / điểm trừ")
+        verbose_name_plural = pgettext_lazy("số nhiều", "điểm thưởng / điểm trừ")
         constraints = [
             models.CheckConstraint(condition=Q(points__gt=0), name="adjustment_points_positive"),
         ]
@@ -243,7 +244,7 @@ class StateChange(models.Model):
     class Meta:
         ordering = ["assessment", "at"]
         verbose_name = _("chuyển trạng thái")
-        verbose_name_plural = _("chuyển trạng thái")
+        verbose_name_plural = pgettext_lazy("số nhiều", "chuyển trạng thái")
 
     def __str__(self) -> str:
         return f"{self.assessment}: {self.from_state} → {self.to_state}"
@@ -269,7 +270,7 @@ class AssessmentResult(models.Model):
 
     class Meta:
         verbose_name = _("kết quả")
-        verbose_name_plural = _("kết quả")
+        verbose_name_plural = pgettext_lazy("số nhiều", "kết quả")
         indexes = [
             # Ranking dashboard: one period's group, by rank.
             models.Index(fields=["period", "group", "rank"], name="result_period_group_rank"),
@@ -292,7 +293,7 @@ class ComponentResult(models.Model):
 
     class Meta:
         verbose_name = _("kết quả chỉ số thành phần")
-        verbose_name_plural = _("kết quả chỉ số thành phần")
+        verbose_name_plural = pgettext_lazy("số nhiều", "kết quả chỉ số thành phần")
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "component"], name="one_result_per_component"
@@ -345,7 +346,7 @@ class Evidence(TimeStampedModel):
     class Meta:
         ordering = ["score", "created_at"]
         verbose_name = _("tài liệu kiểm chứng")
-        verbose_name_plural = _("tài liệu kiểm chứng")
+        verbose_name_plural = pgettext_lazy("số nhiều", "tài liệu kiểm chứng")
 
     def __str__(self) -> str:
         return self.original_name
@@ -392,7 +393,7 @@ class Explanation(TimeStampedModel):
     class Meta:
         ordering = ["deduction", "created_at"]
         verbose_name = _("giải trình")
-        verbose_name_plural = _("giải trình")
+        verbose_name_plural = pgettext_lazy("số nhiều", "giải trình")
         constraints = [
             # At most one explanation waiting for a decision per deduction.
             models.UniqueConstraint(
@@ -445,7 +446,7 @@ class ReopenRequest(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("đề nghị mở lại")
-        verbose_name_plural = _("đề nghị mở lại")
+        verbose_name_plural = pgettext_lazy("số nhiều", "đề nghị mở lại")
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment"],
@@ -527,7 +528,7 @@ class RecomputeRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("lượt tính lại kết quả")
-        verbose_name_plural = _("lượt tính lại kết quả")
+        verbose_name_plural = pgettext_lazy("số nhiều", "lượt tính lại kết quả")
         constraints = [
             # Coalescing: edits join the one queued run of their period instead of adding another.
             models.UniqueConstraint(
@@ -586,7 +587,7 @@ class ResultSnapshot(_Frozen):
     class Meta:
         ordering = ["period", "-version"]
         verbose_name = _("bản công bố kết quả")
-        verbose_name_plural = _("bản công bố kết quả")
+        verbose_name_plural = pgettext_lazy("số nhiều", "bản công bố kết quả")
         constraints = [
             models.UniqueConstraint(fields=["period", "version"], name="one_snapshot_version"),
             models.CheckConstraint(condition=Q(version__gte=1), name="snapshot_version_positive"),
@@ -622,7 +623,7 @@ class ResultSnapshotRow(_Frozen):
     class Meta:
         ordering = ["snapshot", "group_name", "rank", "unit_name"]
         verbose_name = _("kết quả đã công bố")
-        verbose_name_plural = _("kết quả đã công bố")
+        verbose_name_plural = pgettext_lazy("số nhiều", "kết quả đã công bố")
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "unit"], name="one_snapshot_row_per_unit"),
         ]
@@ -646,7 +647,7 @@ class ResultSnapshotComponent(_Frozen):
 
     class Meta:
         verbose_name = _("kết quả chỉ số thành phần đã công bố")
-        verbose_name_plural = _("kết quả chỉ số thành phần đã công bố")
+        verbose_name_plural = pgettext_lazy("số nhiều", "kết quả chỉ số thành phần đã công bố")
         constraints = [
             models.UniqueConstraint(
                 fields=["row", "component"], name="one_snapshot_component_per_row"

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 from indicators.models import Criterion
@@ -21,7 +22,7 @@ class Survey(TimeStampedModel):
     class Meta:
         ordering = ["-year", "kind"]
         verbose_name = _("cuộc điều tra")
-        verbose_name_plural = _("cuộc điều tra")
+        verbose_name_plural = pgettext_lazy("số nhiều", "cuộc điều tra")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.year})"
@@ -41,7 +42,7 @@ class SurveyResult(models.Model):
 
     class Meta:
         verbose_name = _("kết quả điều tra")
-        verbose_name_plural = _("kết quả điều tra")
+        verbose_name_plural = pgettext_lazy("số nhiều", "kết quả điều tra")
         constraints = [
             models.UniqueConstraint(
                 fields=["survey", "unit", "criterion"], name="one_survey_result_per_criterion"

@@ -379,6 +379,10 @@ def test_the_admin_is_english(db, client, demo):
     page = page_of(client, reverse("admin:index"))
     for text in ("PAR Index — Administration", "Site administration", "Frameworks", "Scoring"):
         assert text in page
+    # The model lists are plural in English (Vietnamese nouns have one form; a context tells
+    # the two apart in the catalogue).
+    for text in ("Assessment periods", "Criteria", "Units", "Deductions", "Explanations"):
+        assert f">{text}<" in page
     assert vietnamese_left(page, data_strings()) == []
 
     page = page_of(client, reverse("admin:units_unit_changelist"))

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 
@@ -23,7 +24,7 @@ class RankingGroup(TimeStampedModel):
     class Meta:
         ordering = ["order", "code"]
         verbose_name = _("khối xếp hạng")
-        verbose_name_plural = _("khối xếp hạng")
+        verbose_name_plural = pgettext_lazy("số nhiều", "khối xếp hạng")
 
     def __str__(self) -> str:
         return self.name
@@ -59,7 +60,7 @@ class Unit(TimeStampedModel):
     class Meta:
         ordering = ["kind", "name"]
         verbose_name = _("đơn vị")
-        verbose_name_plural = _("đơn vị")
+        verbose_name_plural = pgettext_lazy("số nhiều", "đơn vị")
         constraints = [
             models.CheckConstraint(
                 condition=Q(active_to_year__isnull=True)
@@ -91,7 +92,7 @@ class GroupMembership(models.Model):
     class Meta:
         ordering = ["-year", "group", "unit"]
         verbose_name = _("thuộc khối")
-        verbose_name_plural = _("thuộc khối")
+        verbose_name_plural = pgettext_lazy("số nhiều", "thuộc khối")
         constraints = [
             models.UniqueConstraint(fields=["unit", "year"], name="one_group_per_unit_and_year"),
         ]
@@ -119,7 +120,7 @@ class UnitHead(models.Model):
 
     class Meta:
         verbose_name = _("thủ trưởng đơn vị")
-        verbose_name_plural = _("thủ trưởng đơn vị")
+        verbose_name_plural = pgettext_lazy("số nhiều", "thủ trưởng đơn vị")
 
     def __str__(self) -> str:
         return f"{self.user} → {self.unit}"
