@@ -33,3 +33,11 @@ def recompute_open_periods() -> None:
     for period_id in Period.objects.filter(status=Period.Status.OPEN).values_list("pk", flat=True):
         recompute_request(period_id=period_id, unit_ids=None, trigger=RecomputeRun.Trigger.NIGHTLY)
     runs_prune()
+
+
+@shared_task(ignore_result=True)
+def evidence_orphans_remove() -> None:
+    """Nightly: evidence files left on disk by uploads whose transaction rolled back."""
+    from .sheet_services import evidence_orphans_remove as remove
+
+    remove()

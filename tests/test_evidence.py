@@ -192,3 +192,44 @@ def test_unit_heads_cannot_attach_once_the_assessment_is_published(unit_head, as
             upload=SimpleUploadedFile("a.pdf", PDF),
             user=unit_head,
         )
+
+
+def test_a_file_whose_upload_rolled_back_is_swept_once_it_is_old(unit_head, assessment, media):
+    """The upload's transaction rolls back after the file was written: the file stays on disk
+    until the sweep, which spares files still in use and files too recent to judge."""
+    import os
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    criterion = assessment.framework.criteria.get(code="1.1")
+    kept = evidence_add(
+        assessment=assessment,
+        criterion=criterion,
+        upload=SimpleUploadedFile("giu.pdf", PDF),
+        user=unit_head,
+    )
+    with pytest.raises(RuntimeError), transaction.atomic():
+        lost = evidence_add(
+            assessment=assessment,
+            criterion=criterion,
+            upload=SimpleUploadedFile("mat.pdf", PDF),
+            user=unit_head,
+        )
+        raise RuntimeError("the request failed after the upload")
+    orphan = Path(lost.file.path)
+    assert orphan.exists() and not Evidence.objects.filter(pk=lost.pk).exists()
+    hour_ago = time.time() - 2 * 3600
+    os.utime(orphan, (hour_ago, hour_ago))
+    os.utime(kept.file.path, (hour_ago, hour_ago))
+    fresh = orphan.with_name("vua-tai.pdf")
+    fresh.write_bytes(PDF)  # an upload of a transaction still running
+
+    out = StringIO()
+    call_command("evidence_orphans", stdout=out)
+    assert lost.file.name in out.getvalue() and orphan.exists()  # listed, not removed
+    call_command("evidence_orphans", "--delete", stdout=StringIO())
+    assert not orphan.exists()
+    assert Path(kept.file.path).exists() and fresh.exists()

@@ -163,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.recompute_open_periods",
         "schedule": crontab(hour=1, minute=30),
     },
+    "evidence-orphans-nightly": {
+        "task": "scoring.tasks.evidence_orphans_remove",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 CACHES = {
