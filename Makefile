@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format messages vendor bench-recompute bench-dashboards screenshots clean
+.PHONY: install chromium run test lint format messages vendor bench-recompute bench-dashboards screenshots clean
 
 # WeasyPrint (the PDF reports) subsets fonts with HarfBuzz; without libharfbuzz-subset it falls back
 # to fontTools, slower, and warns (an error in the test suite). Debian's package, installed with apt.
@@ -24,8 +24,14 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# The whole suite, on PostgreSQL at 127.0.0.1:5432 (CI=true makes an unreachable one an error).
-test: install
+# Debian's chromium for the browser tests and the screenshots (never a downloaded browser).
+chromium:
+	command -v chromium >/dev/null || apt-get install -y -qq chromium \
+		|| (apt-get update -qq && apt-get install -y -qq chromium)
+
+# The whole suite, on PostgreSQL at 127.0.0.1:5432 (CI=true makes an unreachable one an error);
+# tests/test_browser.py drives chromium.
+test: install chromium
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest
 
@@ -53,8 +59,7 @@ bench-dashboards: install
 
 # A PNG of every dashboard for every role, in headless chromium at 1366x768, into screenshots/.
 SHOTS_DB := $(CURDIR)/screenshots/demo.sqlite3
-screenshots: install
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+screenshots: install chromium
 	mkdir -p screenshots
 	DATABASE_URL=sqlite:///$(SHOTS_DB) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=sqlite:///$(SHOTS_DB) $(BIN)/python manage.py load_demo
