@@ -681,7 +681,8 @@ def unit_scores(assessment: Assessment) -> list[CriterionLine]:
     # Deductions with the unit's explanations (giải trình) joined in: one query, a row per
     # explanation (or one with nulls when there is none).
     for d in (
-        Deduction.objects.filter(score__assessment=assessment)
+        Deduction.objects.active()
+        .filter(score__assessment=assessment)
         .order_by("created_at", "pk", "explanations__created_at")
         .values(
             "id",
@@ -807,7 +808,8 @@ def criterion_losses(
         scores = scores[:limit]
     rows = {s["id"]: {**s, "lost": s["max_points"] - s["points"], "deductions": []} for s in scores}
     for d in (
-        Deduction.objects.filter(score_id__in=list(rows))
+        Deduction.objects.active()
+        .filter(score_id__in=list(rows))
         .order_by("created_at", "pk")
         .values("score_id", "points", "note", reason_label=F("reason__label"))
     ):
@@ -823,7 +825,8 @@ def reasons_summary(user, *, period: Period, group: RankingGroup | None) -> list
     if group is not None:
         assessments = assessments.filter(result__group=group)
     return list(
-        Deduction.objects.filter(score__assessment__in=assessments)
+        Deduction.objects.active()
+        .filter(score__assessment__in=assessments)
         .values(label=F("reason__label"))
         .annotate(n=Count("id"), points=Sum("points"))
         .order_by("-points")
@@ -858,7 +861,7 @@ def unit_losses_for_climb(
             method=F("criterion__method"),
             ccode=F("component__code"),
             position=F("criterion__order"),
-            n=Count("deductions"),
+            n=Count("deductions", filter=Q(deductions__withdrawn_at__isnull=True)),
             share=Value(None, output_field=share_field),
         )
         .values_list(*_LOSS_COLUMNS, "position", "share")

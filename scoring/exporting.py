@@ -76,7 +76,8 @@ def template_rows(period: Period, round: int = 1) -> list[tuple[str, list[dict]]
     }
     deductions = defaultdict(list)
     for d in (
-        Deduction.objects.filter(score__assessment__period=period)
+        Deduction.objects.active()
+        .filter(score__assessment__period=period)
         .select_related("reason")
         .order_by("created_at", "pk")
     ):

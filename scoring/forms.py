@@ -239,6 +239,7 @@ class DecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Ý kiến"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    withdraw = forms.BooleanField(label=_("Gỡ điểm bị trừ (hoàn trả điểm)"), required=False)
 
 
 class EvidenceForm(forms.Form):

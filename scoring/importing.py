@@ -290,8 +290,10 @@ def _plan_changes(plan: ScoreImport, point_field: str) -> None:
         for s in CriterionScore.objects.filter(assessment__period=plan.period)
     }
     deductions = defaultdict(list)
-    for d in Deduction.objects.filter(score__assessment__period=plan.period).select_related(
-        "reason"
+    for d in (
+        Deduction.objects.active()
+        .filter(score__assessment__period=plan.period)
+        .select_related("reason")
     ):
         deductions[d.score_id].append(d)
     label = {
@@ -389,8 +391,10 @@ def scores_apply(*, plan: ScoreImport, user=None) -> int:
             for s in CriterionScore.objects.filter(assessment__period=plan.period)
         }
         existing_deductions = defaultdict(list)
-        for d in Deduction.objects.filter(score__assessment__period=plan.period).select_related(
-            "reason"
+        for d in (
+            Deduction.objects.active()
+            .filter(score__assessment__period=plan.period)
+            .select_related("reason")
         ):
             existing_deductions[d.score_id].append(d)
         touched = {}

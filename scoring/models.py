@@ -162,8 +162,19 @@ class DeductionReason(models.Model):
         return self.label
 
 
+class DeductionQuerySet(models.QuerySet):
+    def active(self):
+        """The deductions that count: not withdrawn after an accepted explanation."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Deduction(TimeStampedModel):
-    """Points deducted from a criterion by the appraisal, with the reason (điểm bị trừ)."""
+    """Points deducted from a criterion by the appraisal, with the reason (điểm bị trừ).
+
+    A deduction the unit explained away (its explanation accepted with the points given back) is
+    withdrawn, not deleted: it stays on record with its explanation, and no longer counts. Every
+    sum or count of deductions reads `active()` ones (or filters `withdrawn_at__isnull` in a join).
+    """
 
     score = models.ForeignKey(
         CriterionScore,
@@ -189,7 +200,18 @@ class Deduction(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    withdrawn_at = models.DateTimeField(_("gỡ lúc"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người gỡ"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     history = HistoricalRecords()
+
+    objects = DeductionQuerySet.as_manager()
 
     class Meta:
         ordering = ["score", "created_at"]

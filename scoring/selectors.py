@@ -162,7 +162,8 @@ def sheet_for(assessment: Assessment) -> Sheet:
     scores = {s.criterion_id: s for s in CriterionScore.objects.filter(assessment=assessment)}
     deductions: dict[int, list[Deduction]] = defaultdict(list)
     for d in (
-        Deduction.objects.filter(score__assessment=assessment)
+        Deduction.objects.active()
+        .filter(score__assessment=assessment)
         .select_related("reason")
         .annotate(
             n_pending=Count(

@@ -135,7 +135,7 @@ def score_refresh_points(*, score: CriterionScore) -> CriterionScore:
         ),
         None,
     )
-    deducted = score.deductions.aggregate(total=Sum("points"))["total"] or ZERO
+    deducted = score.deductions.active().aggregate(total=Sum("points"))["total"] or ZERO
     score.points = criterion_points(
         _rule(score.criterion), entered=entered, measured=score.measured_value, deducted=deducted
     )

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -206,7 +206,7 @@ def sheet_save(
         existing = {
             s.criterion_id: s
             for s in CriterionScore.objects.filter(assessment_id=locked.pk).annotate(
-                deducted=Sum("deductions__points")
+                deducted=Sum("deductions__points", filter=Q(deductions__withdrawn_at__isnull=True))
             )
         }
         deducted = {cid: s.deducted or ZERO for cid, s in existing.items()}
@@ -312,6 +312,13 @@ def _require_appraiser(user, assessment: Assessment) -> None:
         raise DomainError(_("Chỉ Sở Nội vụ ghi, sửa điểm bị trừ khi bản đánh giá đang thẩm định."))
 
 
+def _require_active(deduction: Deduction) -> None:
+    if deduction.withdrawn_at is not None:
+        raise DomainError(
+            _("Điểm bị trừ này đã được gỡ sau khi chấp nhận giải trình; không sửa hay xóa được.")
+        )
+
+
 def _refresh_and_queue(score: CriterionScore) -> None:
     score_refresh_points(score=score)
     score.save(update_fields=["points", "updated_at"])
@@ -334,6 +341,7 @@ def deduction_edit(
         .get(pk=deduction.pk)
     )
     _require_appraiser(user, deduction.score.assessment)
+    _require_active(deduction)
     if points is None or points <= 0:
         raise DomainError(_("Điểm bị trừ phải lớn hơn 0."))
     if points > deduction.score.max_points:
@@ -357,6 +365,7 @@ def deduction_delete(*, deduction: Deduction, user) -> None:
         .get(pk=deduction.pk)
     )
     _require_appraiser(user, deduction.score.assessment)
+    _require_active(deduction)
     score = deduction.score
     deduction.delete()
     _refresh_and_queue(score)
@@ -371,6 +380,8 @@ def explanation_submit(*, deduction: Deduction, user, text: str) -> Explanation:
     assessment = deduction.score.assessment
     if not may_answer_deductions(user, assessment):
         raise DomainError(_("Chỉ thủ trưởng đơn vị được giải trình, trước khi kết quả công bố."))
+    if deduction.withdrawn_at is not None:
+        raise DomainError(_("Điểm bị trừ này đã được gỡ; không cần giải trình nữa."))
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Nội dung giải trình không được để trống."))
@@ -388,11 +399,20 @@ def explanation_submit(*, deduction: Deduction, user, text: str) -> Explanation:
 
 @transaction.atomic
 def explanation_decide(
-    *, explanation: Explanation, user, accept: bool, note: str = ""
+    *, explanation: Explanation, user, accept: bool, note: str = "", withdraw: bool = False
 ) -> Explanation:
-    """Staff accept or reject an explanation; a rejection needs a reason. Accepting does not change
-    the deduction by itself: the appraiser then edits or removes it in the second round."""
-    explanation = Explanation.objects.select_for_update().get(pk=explanation.pk)
+    """Staff accept or reject an explanation; a rejection needs a reason.
+
+    Accepting with `withdraw` gives the points back: the deduction is withdrawn (kept on record
+    with its explanation, no longer counted), the criterion's points and the results follow. That
+    is an appraisal change, so only while the assessment is being appraised. Accepting without it
+    leaves the deduction as it is (the explanation is noted; the appraiser may still lower it).
+    """
+    explanation = (
+        Explanation.objects.select_for_update()
+        .select_related("deduction__score__assessment", "deduction__score__criterion")
+        .get(pk=explanation.pk)
+    )
     if not can(user, Action.APPRAISE):
         raise DomainError(_("Chỉ Sở Nội vụ xem xét giải trình."))
     if explanation.status != Explanation.Status.PENDING:
@@ -400,6 +420,13 @@ def explanation_decide(
     note = (note or "").strip()
     if not accept and not note:
         raise DomainError(_("Cần nêu lý do không chấp nhận giải trình."))
+    if accept and withdraw:
+        deduction = Deduction.objects.select_for_update().get(pk=explanation.deduction_id)
+        _require_appraiser(user, deduction.score.assessment)
+        _require_active(deduction)
+        deduction.withdrawn_at, deduction.withdrawn_by = timezone.now(), user
+        deduction.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at"])
+        _refresh_and_queue(explanation.deduction.score)
     explanation.status = Explanation.Status.ACCEPTED if accept else Explanation.Status.REJECTED
     explanation.decided_by, explanation.decided_at = user, timezone.now()
     explanation.decision_note = note

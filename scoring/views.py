@@ -365,9 +365,9 @@ def criterion_detail(request: HttpRequest, assessment_id: int, criterion_id: int
     score = assessment.scores.filter(criterion=criterion).first()
     deductions = (
         list(
-            score.deductions.select_related("reason", "created_by").prefetch_related(
-                "explanations__author", "explanations__decided_by"
-            )
+            score.deductions.select_related(
+                "reason", "created_by", "withdrawn_by"
+            ).prefetch_related("explanations__author", "explanations__decided_by")
         )
         if score
         else []
@@ -512,7 +512,11 @@ def explanation_decision(
         request,
         DecisionForm(request.POST),
         lambda data: sheet_services.explanation_decide(
-            explanation=explanation, user=request.user, accept=data["accept"], note=data["note"]
+            explanation=explanation,
+            user=request.user,
+            accept=data["accept"],
+            note=data["note"],
+            withdraw=data["withdraw"],
         ),
         _("Đã ghi kết quả xem xét giải trình."),
     )

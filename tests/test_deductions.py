@@ -178,3 +178,89 @@ def test_another_units_head_cannot_reach_a_deduction_by_url(
         client.get(reverse("scoring:criterion", args=[submitted.pk, criterion.pk])).status_code
         == 404
     )
+
+
+def test_an_accepted_explanation_withdraws_the_deduction_and_gives_the_points_back(
+    client, staff, unit_head, submitted, late
+):
+    from django.db import connection
+
+    from scoring.models import AssessmentResult
+    from scoring.services import results_recompute
+
+    criterion = submitted.framework.criteria.get(code="1.1")
+    kept = deduction_add(
+        assessment=submitted, criterion=criterion, points=D("0.25"), user=staff, note="Thiếu dấu"
+    )
+    deduction = deduction_add(
+        assessment=submitted, criterion=criterion, points=D(1), user=staff, reason=late
+    )
+    results_recompute(period=submitted.period)
+    before = points(submitted, "1.1")
+    total = AssessmentResult.objects.get(assessment=submitted).total_points
+    explanation = explanation_submit(
+        deduction=deduction, user=unit_head, text="Đã nộp đúng hạn, công văn 12/SNV."
+    )
+    client.force_login(staff)
+    page = client.get(reverse("scoring:criterion", args=[submitted.pk, criterion.pk]))
+    assert "Chấp nhận thì gỡ điểm trừ (hoàn trả 1,00 điểm)" in page.content.decode()
+    decide = reverse("scoring:explanation_decide", args=[submitted.pk, explanation.pk])
+    client.post(decide, {"accept": "1", "withdraw": "on", "note": "Có căn cứ"})
+    # A recompute of the unit is queued for the commit (merged into the one this test's
+    # transaction queued first); run it here.
+    queued = [f for _s, f, _r in connection.run_on_commit if hasattr(f, "recompute_period_id")]
+    assert [(f.recompute_period_id, submitted.unit_id in f.unit_ids) for f in queued] == [
+        (submitted.period_id, True)
+    ]
+    results_recompute(period=submitted.period)
+    deduction.refresh_from_db()
+    assert deduction.withdrawn_at is not None and deduction.withdrawn_by == staff
+    # The point comes back; the other deduction still counts; the results follow.
+    assert points(submitted, "1.1") == before + 1
+    assert AssessmentResult.objects.get(assessment=submitted).total_points == total + 1
+    # Kept on record with its explanation, struck through, and closed to changes.
+    page = client.get(reverse("scoring:criterion", args=[submitted.pk, criterion.pk]))
+    html = page.content.decode()
+    assert '<s class="text-secondary">−1,00</s>' in html
+    assert "Đã gỡ sau khi chấp nhận giải trình" in html and "Đã nộp đúng hạn" in html
+    with pytest.raises(DomainError, match="đã được gỡ"):
+        deduction_edit(deduction=deduction, user=staff, points=D(2), reason=late)
+    with pytest.raises(DomainError, match="đã được gỡ"):
+        deduction_delete(deduction=deduction, user=staff)
+    with pytest.raises(DomainError, match="đã được gỡ"):
+        explanation_submit(deduction=deduction, user=unit_head, text="Thêm nữa")
+    assert Deduction.objects.active().get() == kept
+    # The deduction analysis counts only what still counts.
+    from reports.selectors import reasons_summary
+
+    summary = reasons_summary(staff, period=submitted.period, group=None)
+    assert [(r["label"], r["n"], r["points"]) for r in summary] == [(None, 1, D("0.25"))]
+
+
+def test_accepting_without_withdrawing_or_rejecting_leaves_the_points_as_they_are(
+    staff, unit_head, submitted, late
+):
+    criterion = submitted.framework.criteria.get(code="1.2")
+    deducted = []
+    for accept, note in ((True, ""), (False, "Không có căn cứ")):
+        deduction = deduction_add(
+            assessment=submitted, criterion=criterion, points=D("0.5"), user=staff, reason=late
+        )
+        explanation = explanation_submit(deduction=deduction, user=unit_head, text="Giải trình")
+        explanation_decide(explanation=explanation, user=staff, accept=accept, note=note)
+        deduction.refresh_from_db()
+        assert deduction.withdrawn_at is None
+        deducted.append(points(submitted, "1.2"))
+    # Each deduction still counts after its decision.
+    assert deducted[1] == deducted[0] - D("0.5")
+    # Withdrawing is an appraisal change: not once the assessment has left the appraisal.
+    deduction = deduction_add(
+        assessment=submitted, criterion=criterion, points=D("0.5"), user=staff, reason=late
+    )
+    explanation = explanation_submit(deduction=deduction, user=unit_head, text="Giải trình")
+    submitted.state = State.PUBLISHED
+    submitted.save()
+    with pytest.raises(DomainError, match="đang thẩm định"):
+        explanation_decide(explanation=explanation, user=staff, accept=True, withdraw=True)
+    explanation.refresh_from_db()
+    assert explanation.status == Explanation.Status.PENDING
