@@ -723,30 +723,37 @@ def _visible_scores(user, *, period: Period, group: RankingGroup | None):
 def lost_points_by_criterion(user, *, period: Period, group: RankingGroup | None) -> list[dict]:
     """Points lost (maximum − points) per criterion over the visible assessments, most first.
 
-    Grouped by the criterion id (a hash aggregate over a million scores rather than a sort of wide
-    rows on disk), names carried along as Max; criteria of two frameworks in one group are merged
-    by code.
+    A hash aggregate over a million scores grouped by the criterion id alone (no join per score);
+    the hundred criteria's codes and names are read after, and criteria of two frameworks in one
+    group are merged by code.
     """
     scores = _visible_scores(user, period=period, group=group)
-    merged: dict[str, dict] = {}
-    for row in (
+    totals = list(
         scores.values("criterion_id")
         .annotate(
-            code=Max("criterion__code"),
-            name=Max("criterion__name"),
-            component_code=Max("component__code"),
-            component_name=Max("component__name"),
             lost=Sum(F("max_points") - F("points")),
             maximum=Sum("max_points"),
             units=Count("id", filter=Q(points__lt=F("max_points"))),
             assessments=Count("id"),
         )
         .order_by()
-    ):
-        row.pop("criterion_id")
-        entry = merged.get(row["code"])
+    )
+    names = {
+        c["pk"]: c
+        for c in Criterion.objects.filter(pk__in=[t["criterion_id"] for t in totals]).values(
+            "pk",
+            "code",
+            "name",
+            component_code=F("component__code"),
+            component_name=F("component__name"),
+        )
+    }
+    merged: dict[str, dict] = {}
+    for row in totals:
+        about = names[row.pop("criterion_id")]
+        entry = merged.get(about["code"])
         if entry is None:
-            merged[row["code"]] = row
+            merged[about["code"]] = {**{k: v for k, v in about.items() if k != "pk"}, **row}
         else:
             for key in ("lost", "maximum", "units", "assessments"):
                 entry[key] += row[key]
