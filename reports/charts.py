@@ -99,11 +99,6 @@ def ranking_bars(
                 "name": _("Xếp loại %(band)s") % {"band": band} if band else _("Chưa xếp loại"),
                 "y": [labels[i] for i in idx],
                 "x": [float(ordered[i].percent) for i in idx],
-                "text": [
-                    _num(ordered[i].percent) + ("" if ordered[i].published else "*") for i in idx
-                ],
-                "textposition": "outside",
-                "cliponaxis": False,
                 "customdata": [
                     [
                         ordered[i].unit_name,
@@ -129,12 +124,28 @@ def ranking_bars(
                 },
             }
         )
+    # The values as a column right of 100 %, where neither the bars nor the average line reach:
+    # at the bars' ends, the line crossed the labels of the units near the average.
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "text",
+            "x": [100.5] * len(ordered),
+            "y": labels,
+            "text": [_num(r.percent) + ("" if r.published else "*") for r in ordered],
+            "textposition": "middle right",
+            "cliponaxis": False,
+            "showlegend": False,
+            "hoverinfo": "skip",
+        }
+    )
     low = min((float(r.percent) for r in rows), default=0)
     layout = _layout(
         barmode="overlay",
         height=max(260, 24 * len(rows) + 90),
+        margin={"l": 10, "r": 60, "t": 30, "b": 40},
         xaxis={
-            "range": [max(0, low - 10), 104],
+            "range": [max(0, low - 10), 100.5],
             "ticksuffix": "%",
             "title": {"text": _("Chỉ số CCHC (%)")},
             "gridcolor": "#e5e7eb",
@@ -318,6 +329,8 @@ def pareto_chart(rows: Sequence[dict], *, limit: int = 20) -> dict:
                 "y": [float(r["lost"]) for r in rows],
                 "text": [_num(r["lost"]) for r in rows],
                 "textposition": "outside",
+                # A halo in the background colour: a grid or average line never cuts a label.
+                "textfont": {"shadow": "auto"},
                 "cliponaxis": False,
                 "customdata": [[_short(r["name"], 70), r["units"]] for r in rows],
                 "hovertemplate": "%{x} %{customdata[0]}<br>"
@@ -380,6 +393,8 @@ def comparison_bars(rows: Sequence) -> dict:
                 "x": [float(r.delta) for r in rows],
                 "text": [("+" if r.delta > 0 else "") + _num(r.delta) for r in rows],
                 "textposition": "outside",
+                # A halo in the background colour: a grid or average line never cuts a label.
+                "textfont": {"shadow": "auto"},
                 "cliponaxis": False,
                 "marker": {"color": ["#15803d" if r.delta >= 0 else "#b91c1c" for r in rows]},
                 "hovertemplate": "%{y}: %{x:+.2f}<extra></extra>",
@@ -416,6 +431,8 @@ def climb_chart(unit, targets: Sequence) -> dict:
                 "x": [float(s.percent) for s in bars],
                 "text": [_num(s.percent) for s in bars],
                 "textposition": "outside",
+                # A halo in the background colour: a grid or average line never cuts a label.
+                "textfont": {"shadow": "auto"},
                 "cliponaxis": False,
                 "marker": {"color": ["#2f6fb3", *["#94a3b8"] * len(targets)]},
                 "hovertemplate": "%{y}: %{x:.2f}%<extra></extra>",

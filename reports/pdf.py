@@ -69,6 +69,16 @@ def svg_hbars(
             f'<text x="{tx:.1f}" y="{height - bottom + 11}" text-anchor="middle" '
             f'fill="#6b7280">{tick}%</text>'
         )
+    if marker is not None:
+        # Under the bars; the values stand in a column right of the scale, where it never runs.
+        mx = x(float(marker))
+        parts.append(
+            f'<line x1="{mx:.1f}" y1="{top}" x2="{mx:.1f}" y2="{height - bottom}" '
+            f'stroke="#374151" stroke-dasharray="3,2" stroke-width="1"/>'
+            f'<text x="{mx:.1f}" y="{top - 5}" text-anchor="middle" fill="#374151">'
+            f"{escape(marker_label)}</text>"
+        )
+    values_x = x(high) + 4
     for i, (label, value, colour) in enumerate(items):
         y = top + i * row_h
         end = x(float(value))
@@ -76,15 +86,7 @@ def svg_hbars(
             f'<text x="{label_width - 4}" y="{y + 11}" text-anchor="end">{escape(_short(label, 44))}</text>'
             f'<rect x="{label_width}" y="{y + 2}" width="{max(end - label_width, 0.5):.1f}" '
             f'height="{row_h - 4}" fill="{colour}"/>'
-            f'<text x="{end + 3:.1f}" y="{y + 11}">{_vn(value)}</text>'
-        )
-    if marker is not None:
-        mx = x(float(marker))
-        parts.append(
-            f'<line x1="{mx:.1f}" y1="{top}" x2="{mx:.1f}" y2="{height - bottom}" '
-            f'stroke="#374151" stroke-dasharray="3,2" stroke-width="1"/>'
-            f'<text x="{mx:.1f}" y="{top - 5}" text-anchor="middle" fill="#374151">'
-            f"{escape(marker_label)}</text>"
+            f'<text x="{values_x:.1f}" y="{y + 11}">{_vn(value)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped

@@ -327,11 +327,13 @@ def test_chart_labels_and_ticks_follow_the_language(db, client, demo):
     client.force_login(user("lanhdao"))
     figure = client.get(url).context["figure"]
     assert figure["layout"]["separators"] == ",."
-    assert f"{first.percent:.2f}".replace(".", ",") in figure["data"][0]["text"]
+    labels = next(t for t in figure["data"] if t.get("mode") == "text")["text"]
+    assert f"{first.percent:.2f}".replace(".", ",") in labels
     choose(client, "en")
     figure = client.get(url).context["figure"]
     assert figure["layout"]["separators"] == ".,"
-    assert f"{first.percent:.2f}" in figure["data"][0]["text"]
+    labels = next(t for t in figure["data"] if t.get("mode") == "text")["text"]
+    assert f"{first.percent:.2f}" in labels
 
 
 def test_bad_dashboard_filters_are_explained_in_english(db, client, demo):
