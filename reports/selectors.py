@@ -620,7 +620,7 @@ def visible_assessment(user, *, unit: Unit, period: Period) -> Assessment | None
 
 @dataclass
 class CriterionLine:
-    score_id: int
+    score_id: int | None  # None: the criterion has not been scored yet (it counts 0 points)
     criterion_id: int
     code: str
     name: str
@@ -634,6 +634,11 @@ class CriterionLine:
     comment: str
     deductions: list[dict] = field(default_factory=list)
     detail_url: str | None = None
+    position: int = 0
+
+    @property
+    def unscored(self) -> bool:
+        return self.score_id is None
 
     @property
     def lost(self) -> Decimal:
@@ -641,7 +646,9 @@ class CriterionLine:
 
 
 def unit_scores(assessment: Assessment) -> list[CriterionLine]:
-    """Every scored criterion of an assessment with its deductions (two queries).
+    """Every criterion of an assessment with its deductions, in framework order (three queries).
+    A criterion not scored yet is a line with no score and 0 points: it loses its maximum, as the
+    stored results count it.
 
     The caller has already checked the assessment is visible (visible_assessment).
     """
@@ -659,11 +666,13 @@ def unit_scores(assessment: Assessment) -> list[CriterionLine]:
             not_applicable=s["not_applicable"],
             self_explanation=s["self_explanation"],
             comment=s["comment"],
+            position=s["criterion__order"],
         )
         for s in CriterionScore.objects.filter(assessment=assessment)
         .order_by("criterion__order")
         .values(
             "id",
+            "criterion__order",
             "criterion_id",
             "criterion__code",
             "criterion__name",
@@ -705,7 +714,28 @@ def unit_scores(assessment: Assessment) -> list[CriterionLine]:
             deduction["explanations"].append(
                 {"text": d["explanation"], "status": d["explanation_status"]}
             )
-    return list(lines.values())
+    scored = {line.criterion_id for line in lines.values()}
+    unscored = [
+        CriterionLine(
+            score_id=None,
+            criterion_id=c["pk"],
+            code=c["code"],
+            name=c["name"],
+            component_code=c["component__code"] or c["code"],
+            method=c["method"],
+            max_points=c["max_points"],
+            points=Decimal(0),
+            self_points=None,
+            not_applicable=False,
+            self_explanation="",
+            comment="",
+            position=c["order"],
+        )
+        for c in Criterion.objects.filter(framework_id=assessment.framework_id, is_leaf=True)
+        .exclude(pk__in=scored)
+        .values("pk", "code", "name", "component__code", "method", "max_points", "order")
+    ]
+    return sorted([*lines.values(), *unscored], key=lambda line: line.position)
 
 
 # --- deduction analysis --------------------------------------------------------------------------

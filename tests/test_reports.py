@@ -189,6 +189,31 @@ def test_the_merged_units_profile_follows_its_predecessors_and_lists_every_deduc
     assert reverse("scoring:sheet", args=[result.assessment_id]) in page
 
 
+def test_a_drafting_units_profile_counts_its_unscored_criteria_as_lost(db, client):
+    """Sở Tư pháp is still drafting in 2024: criteria it has not scored count 0 points, so each
+    component's lost points are its maximum minus its points, and the unscored criteria are listed
+    as such."""
+    own = unit("so-tu-phap")
+    response = get(client, "thutruong.stp", "unit", own.pk, period="2024")
+    assessment = own.assessments.get(period__year=2024)
+    stored_components = {
+        c.component.code: c.max_points - c.points
+        for c in ComponentResult.objects.filter(assessment=assessment).select_related("component")
+    }
+    shown = {c["code"]: c["lost"] for c in response.context["components"]}
+    assert shown == stored_components
+    unscored = [line for line in response.context["lines"] if line.unscored]
+    scored = set(
+        CriterionScore.objects.filter(assessment=assessment).values_list("criterion_id", flat=True)
+    )
+    leaves = assessment.framework.criteria.filter(is_leaf=True)
+    assert {line.criterion_id for line in unscored} == set(
+        leaves.exclude(pk__in=scored).values_list("pk", flat=True)
+    )
+    assert unscored and all(line.lost == line.max_points for line in unscored)
+    assert "Chưa chấm điểm" in response.content.decode()
+
+
 def test_the_profile_compares_each_component_with_the_group_average(db, client):
     merged = unit("so-tai-chinh-2024")
     components = get(client, "lanhdao", "unit", merged.pk, period="2024").context["components"]
