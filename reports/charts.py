@@ -320,6 +320,7 @@ def pareto_chart(rows: Sequence[dict], *, limit: int = 20) -> dict:
     """Points lost per criterion, most first, with the cumulative share on the right axis."""
     rows = list(rows[:limit])
     x = [r["code"] for r in rows]
+    top = max((float(r["lost"]) for r in rows), default=1.0)
     return {
         "data": [
             {
@@ -329,8 +330,9 @@ def pareto_chart(rows: Sequence[dict], *, limit: int = 20) -> dict:
                 "y": [float(r["lost"]) for r in rows],
                 "text": [_num(r["lost"]) for r in rows],
                 "textposition": "outside",
-                # A halo in the background colour: a grid or average line never cuts a label.
-                "textfont": {"shadow": "auto"},
+                "constraintext": "none",  # the same size over every bar, the tallest included
+                # Small enough that twenty labels side by side do not touch; with a halo.
+                "textfont": {"shadow": "auto", "size": 10},
                 "cliponaxis": False,
                 "customdata": [[_short(r["name"], 70), r["units"]] for r in rows],
                 "hovertemplate": "%{x} %{customdata[0]}<br>"
@@ -357,7 +359,8 @@ def pareto_chart(rows: Sequence[dict], *, limit: int = 20) -> dict:
             yaxis={
                 "title": {"text": _("Điểm bị mất")},
                 "gridcolor": "#e5e7eb",
-                "rangemode": "tozero",
+                "range": [0, top * 1.15],  # room for the tallest bar's label
+                "automargin": True,  # the ticks and the title were cut at the left edge
             },
             yaxis2={
                 "overlaying": "y",
