@@ -564,28 +564,21 @@ def comparison(user, f: Filters, *, page: int = 1, everything: bool = False) -> 
     previous = f.previous_period
     if previous is None:
         return {**empty, "previous": None, "pages": 1, "page": 1}
-    if not everything:
-        # The pager needs the count before the page: the count comes from the same query, so
-        # clamp an out-of-range page afterwards (one more query only then).
-        start = (page - 1) * PAGE_SIZE
-        found = selectors.compare_with_previous(
-            user, period=f.period, previous=previous, group=f.group, offset=start, limit=PAGE_SIZE
+
+    def read(offset: int = 0, limit: int | None = None):
+        return selectors.compare_with_previous(
+            user, period=f.period, previous=previous, group=f.group, offset=offset, limit=limit
         )
+
+    if everything:
+        found, start, pages = read(), 0, 1
+    else:
+        # The count comes with the page, from the same query: a page past the last is clamped
+        # afterwards (one more query only then).
+        found = read((page - 1) * PAGE_SIZE, PAGE_SIZE)
         start, _end, pages = computation.page_bounds(found.count, page, PAGE_SIZE)
         if start != (page - 1) * PAGE_SIZE:
-            found = selectors.compare_with_previous(
-                user,
-                period=f.period,
-                previous=previous,
-                group=f.group,
-                offset=start,
-                limit=PAGE_SIZE,
-            )
-    else:
-        found = selectors.compare_with_previous(
-            user, period=f.period, previous=previous, group=f.group
-        )
-        pages, start = 1, 0
+            found = read(start, PAGE_SIZE)
     return {
         "rows": found.rows,  # all of them with `everything`, else the page
         "count": found.count,

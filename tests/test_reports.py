@@ -373,6 +373,10 @@ def test_the_comparison_sets_this_year_against_last_for_every_unit(db, client):
         row = rows[r.assessment.unit_id]
         assert row.percent == r.percent and row.rank_change == r.rank_change
         assert row.previous_percent == last[r.assessment.unit_id].percent
+    # A page past the last shows the last one.
+    past = get(client, "lanhdao", "comparison", period="2023", group="khoi-so", page="99")
+    assert past.context["page"] == 1
+    assert [r.unit_id for r in past.context["page_rows"]] == list(rows)
     rose = response.context["rose"]
     assert rose and all(r.rank_change > 0 for r in rose)
     assert rose[0].rank_change == max(r.rank_change or 0 for r in rows.values())
