@@ -402,7 +402,9 @@ def _cached(kind: str, user, f: Filters, compute, *, per_user: bool = True):
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, 6 * 3600)
+        # Entries of an old generation are never read again: the timeout only bounds how long
+        # they take room in the cache after a busy hour of edits.
+        cache.set(key, value, 15 * 60)
     return value
 
 
