@@ -2,17 +2,19 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_mixins import LocalizedDecimals
+
 from .models import Criterion, Framework, RatingBand
 from .services import framework_errors, framework_refresh_tree
 
 
-class RatingBandInline(admin.TabularInline):
+class RatingBandInline(LocalizedDecimals, admin.TabularInline):
     model = RatingBand
     extra = 0
 
 
 @admin.register(Framework)
-class FrameworkAdmin(SimpleHistoryAdmin):
+class FrameworkAdmin(LocalizedDecimals, SimpleHistoryAdmin):
     list_display = ["name", "year", "unit_kind", "max_points", "copied_from"]
     list_filter = ["year", "unit_kind"]
     inlines = [RatingBandInline]
@@ -24,7 +26,7 @@ class FrameworkAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(SimpleHistoryAdmin):
+class CriterionAdmin(LocalizedDecimals, SimpleHistoryAdmin):
     list_display = ["code", "name", "framework", "max_points", "method", "evidence_required"]
     list_filter = ["framework", "method", "level"]
     search_fields = ["code", "name"]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_mixins import LocalizedDecimals
+
 from .models import (
     Adjustment,
     Assessment,
@@ -89,8 +91,26 @@ class DeductionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(SimpleHistoryAdmin):
+class AdjustmentAdmin(LocalizedDecimals, SimpleHistoryAdmin):
+    """Bonuses and penalties are entered here; the assessment's results follow at once."""
+
     list_display = ["assessment", "kind", "points", "reason"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _queue_recompute(obj.assessment.period_id, [obj.assessment.unit_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _queue_recompute(obj.assessment.period_id, [obj.assessment.unit_id])
+
+    def delete_queryset(self, request, queryset):
+        touched = {
+            (a.period_id, a.unit_id) for a in Assessment.objects.filter(adjustments__in=queryset)
+        }
+        super().delete_queryset(request, queryset)
+        for period_id, unit_id in touched:
+            _queue_recompute(period_id, [unit_id])
 
 
 @admin.register(StateChange)
@@ -185,7 +205,11 @@ from surveys.models import Survey, SurveyResult  # noqa: E402
 from units.admin import GroupMembershipAdmin, UnitAdmin  # noqa: E402
 from units.models import GroupMembership, Unit  # noqa: E402
 
-from .services import memberships_changed, survey_results_apply  # noqa: E402
+from .services import (  # noqa: E402
+    _queue_recompute,
+    memberships_changed,
+    survey_results_apply,
+)
 
 
 class RecomputingGroupMembershipAdmin(GroupMembershipAdmin):

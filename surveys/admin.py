@@ -1,9 +1,11 @@
 from django.contrib import admin
 
+from core.admin_mixins import LocalizedDecimals
+
 from .models import Survey, SurveyResult
 
 
-class SurveyResultInline(admin.TabularInline):
+class SurveyResultInline(LocalizedDecimals, admin.TabularInline):
     model = SurveyResult
     extra = 0
     autocomplete_fields = ["unit"]
@@ -17,7 +19,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyResult)
-class SurveyResultAdmin(admin.ModelAdmin):
+class SurveyResultAdmin(LocalizedDecimals, admin.ModelAdmin):
     list_display = ["survey", "unit", "criterion", "percent", "respondents"]
     list_filter = ["survey"]
     search_fields = ["unit__name"]

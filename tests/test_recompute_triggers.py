@@ -2,6 +2,7 @@
 
 from decimal import Decimal as D
 
+import pytest
 from django.urls import reverse
 
 from scoring.models import AssessmentResult, CriterionScore
@@ -57,3 +58,30 @@ def test_survey_results_set_survey_derived_points(
     score = CriterionScore.objects.get(assessment=assessment, criterion=criterion)
     assert (score.appraised_points, score.points) == (D("3.50"), D("3.50"))  # 4 × 87.5%
     assert AssessmentResult.objects.get(assessment=assessment).total_points == D("3.50")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bonus_entered_in_the_admin_with_a_decimal_comma_reaches_the_results(
+    client, admin_user, period, framework, group, unit
+):
+    """Decimals in the admin read the Vietnamese way ("1,5"; "87.5" above still reads too), and
+    an adjustment saved or deleted there recomputes the assessment when its request commits."""
+    framework.max_bonus = D(2)
+    framework.save()
+    assessment = make_assessment(unit, period, framework, group)
+    results_recompute(period=period)
+    before = AssessmentResult.objects.get(assessment=assessment).total_points
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:indicators_framework_change", args=[framework.pk]))
+    assert 'name="max_bonus" value="2,00"' in page.content.decode()
+    response = client.post(
+        reverse("admin:scoring_adjustment_add"),
+        {"assessment": assessment.pk, "kind": "bonus", "points": "1,5", "reason": "Sáng kiến"},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    adjustment = assessment.adjustments.get()
+    assert adjustment.points == D("1.5")
+    assert AssessmentResult.objects.get(assessment=assessment).total_points == before + D("1.5")
+    client.post(reverse("admin:scoring_adjustment_delete", args=[adjustment.pk]), {"post": "yes"})
+    assert not assessment.adjustments.exists()
+    assert AssessmentResult.objects.get(assessment=assessment).total_points == before
