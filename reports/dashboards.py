@@ -509,15 +509,16 @@ def climb(user, f: Filters, *, unit_id: int | None) -> dict:
     empty: dict = {"choices": [], "row": None, "unit": None, "targets": [], "losses": []}
     if f.period is None or f.group is None:
         return empty
-    if not unit_id:
-        # No unit chosen yet: the picker starts at the top of the ranking.
-        top = selectors.period_results(user, period=f.period, group=f.group, limit=PICKER_CAP)
-        return {**empty, "choices": top.rows}
-    found = selectors.climb_rows(
-        user, period=f.period, group=f.group, unit_id=unit_id, window=PICKER_CAP
+    found = (
+        selectors.climb_rows(
+            user, period=f.period, group=f.group, unit_id=unit_id, window=PICKER_CAP
+        )
+        if unit_id
+        else None
     )
-    row = found.row
+    row = found.row if found is not None else None
     if row is None:
+        # No unit chosen (or none of this group the user may see): the picker starts at the top.
         top = selectors.period_results(user, period=f.period, group=f.group, limit=PICKER_CAP)
         return {**empty, "choices": top.rows}
     data: dict = {**empty, "choices": found.window, "row": row}

@@ -341,9 +341,11 @@ class _Source:
     def order(self, sort: str, descending: bool = False) -> tuple:
         """ORDER BY of the ranking table sorted by `sort` (rank, name, percent, total, change),
         ties in ranking order: the database's side of dashboards.SORTS."""
-        name = F(self.name)
+        if sort == "rank":
+            order = self.in_order
+            return tuple(k.copy().reverse_ordering() for k in order) if descending else order
+        name = F(self.name).asc()
         keys = {
-            "rank": (),
             "name": (name,),
             "percent": (F("percent").desc(), name),
             "total": (F("total_points").desc(), name),
@@ -351,12 +353,7 @@ class _Source:
         }[sort]
         if descending:
             # reverse=True of a stable sort: the keys reversed, ties still in ranking order.
-            keys = tuple(
-                k.copy().reverse_ordering() if hasattr(k, "reverse_ordering") else k.desc()
-                for k in keys
-            )
-            if sort == "rank":
-                return tuple(k.copy().reverse_ordering() for k in self.in_order)
+            keys = tuple(k.copy().reverse_ordering() for k in keys)
         return (*keys, *self.in_order)
 
     def rows(self, qs, tail: tuple) -> list[ResultRow]:
@@ -364,18 +361,20 @@ class _Source:
         return [new(ResultRow, (*v, *tail)) for v in qs.values_list(*self.fields)]
 
 
-def _source(user, *, period: Period, group: RankingGroup | None = None) -> _Source:
+def _source(
+    user, *, period: Period, group: RankingGroup | None = None, unit_ids: list[int] | None = None
+) -> _Source:
     edition = period_edition(period)
     if edition is not None:
         return _Source(
-            _snapshot_rows([edition.snapshot_id], group=group),
+            _snapshot_rows([edition.snapshot_id], group=group, unit_ids=unit_ids),
             _SNAPSHOT_FIELDS,
             edition,
             "unit_id",
             "unit_name",
         )
     return _Source(
-        _visible_results(user, period=period, group=group),
+        _visible_results(user, period=period, group=group, unit_ids=unit_ids),
         _LIVE_FIELDS,
         None,
         "assessment__unit_id",
@@ -425,29 +424,27 @@ def period_results(
     `limit` (with a period and a group) reads only `limit` rows of the ranking from `offset`,
     sorted by the database (`sort`: a key of dashboards.SORTS and whether descending).
     """
-    edition = period_edition(period) if period is not None else None
-    if edition is not None:
-        source = _snapshot_rows([edition.snapshot_id], group=group, unit_ids=unit_ids)
+    src = None
+    if period is not None:
+        src = _source(user, period=period, group=group, unit_ids=unit_ids)
+        edition, source = src.edition, src.qs
     else:
-        source = _visible_results(user, period=period, group=group, unit_ids=unit_ids)
+        edition, source = None, _visible_results(user, period=None, group=group, unit_ids=unit_ids)
     rows: list[ResultRow] = []
-    if with_rows and period is not None:
-        # Tuples, no ORDER BY and no join for what the arguments already say (year, group code):
-        # this is the hot path of every dashboard over thousands of units; Python sorts below.
-        fields = list(_SNAPSHOT_FIELDS if edition is not None else _LIVE_FIELDS)
-        new = tuple.__new__
+    if with_rows and src is not None:
+        # Tuples, no join for what the arguments already say (year, group code): this is the hot
+        # path of every dashboard over thousands of units. A whole group is sorted in Python.
         if group is not None and limit is not None:
-            src = _source(user, period=period, group=group)
             rows = src.rows(
                 source.order_by(*src.order(*sort))[offset : offset + limit],
                 (period.year, group.code),
             )
         elif group is not None:
-            tail = (period.year, group.code)
-            rows = [new(ResultRow, (*v, *tail)) for v in source.order_by().values_list(*fields)]
+            rows = src.rows(source.order_by(), (period.year, group.code))
         else:
+            new = tuple.__new__
             year = period.year
-            found = source.order_by().values_list(*fields, "group__code")
+            found = source.order_by().values_list(*src.fields, "group__code")
             rows = [new(ResultRow, (*v[:-1], year, v[-1] or "")) for v in found]
         if limit is None:
             _sort_rows(rows, one_ranking=group is not None)
