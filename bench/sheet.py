@@ -55,7 +55,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from openpyxl import load_workbook
 
-    from reports.demo import demo_loaded
+    from demo.loader import demo_loaded
     from scoring.exporting import scores_csv, scores_xlsx
     from scoring.forms import sheet_field_name
     from scoring.importing import scores_apply, scores_plan

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "scoring",
     "surveys",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""Builds the demo province from reports.demo_data: units, frameworks, three years of scores.
+"""Builds the demo province from demo.data: units, frameworks, three years of scores.
 
 A seeding tool, run once by `manage.py load_demo`: it writes scores in bulk (computing each score's
 points with the same pure function the services use) and then calls the recompute service once per
@@ -34,7 +34,7 @@ from scoring.workflow import State
 from surveys.models import Survey, SurveyResult
 from units.models import GroupMembership, RankingGroup, Unit, UnitHead, UnitKind
 
-from . import demo_data as data
+from . import data
 
 Q = Decimal("0.25")
 

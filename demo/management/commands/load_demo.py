@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from reports.demo import demo_loaded, load_demo
+from demo.loader import demo_loaded, load_demo
 
 
 class Command(BaseCommand):
