@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.numbers import parse_decimal
+from core.tabular import Problem, cell, column_index, nfc
 
 from .models import Criterion, Framework, RatingBand, ScoringMethod
 
@@ -181,8 +183,6 @@ FRAMEWORK_COLUMNS: dict[str, tuple[str, ...]] = {
 
 def _parse_bands(text: str) -> list[dict]:
     """ "100:4; 95:2" → [{"min": 100, "points": 4}, {"min": 95, "points": 2}]."""
-    from units.tabular import parse_decimal
-
     bands = []
     for part in text.replace("\n", ";").split(";"):
         if not part.strip():
@@ -213,7 +213,6 @@ def framework_import(
     Returns (framework, []) or (None, problems).
     """
     from units.models import UnitKind
-    from units.tabular import Problem, cell, column_index, nfc, parse_decimal
 
     problems: list[Problem] = []
     if unit_kind not in UnitKind.values:

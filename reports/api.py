@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.numbers import fmt_machine
 from core.permissions import Action, can
 from units.models import Unit
 
@@ -29,7 +30,7 @@ def _denied(request: HttpRequest) -> JsonResponse | None:
 
 
 def _num(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return None if value is None else fmt_machine(value, 2)
 
 
 def _result(r) -> dict:

@@ -13,28 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.translation import gettext as _
+
+from core.numbers import decimal_mark, fmt_fixed
 
 FONT = {"family": "DejaVu Sans, Segoe UI, Arial, sans-serif", "size": 12}
 BAND_COLOURS = ["#1a7f37", "#2f6fb3", "#d6a100", "#c2410c", "#8b1e3f", "#6b7280"]
-
-
-def decimal_mark() -> str:
-    """The active language's decimal separator: "," in Vietnamese, "." in English."""
-    return formats.get_format("DECIMAL_SEPARATOR")
 
 
 def _separators() -> str:
     """Plotly's layout.separators: the decimal mark, then the thousands mark."""
     mark = decimal_mark()
     return mark + ("." if mark == "," else ",")
-
-
-def _num(value: Decimal | float | None, places: int = 2) -> str:
-    if value is None:
-        return "—"
-    return f"{Decimal(value):.{places}f}".replace(".", decimal_mark())
 
 
 def _short(text: str, limit: int = 34) -> str:
@@ -132,7 +122,7 @@ def ranking_bars(
             "mode": "text",
             "x": [100.5] * len(ordered),
             "y": labels,
-            "text": [_num(r.percent) + ("" if r.published else "*") for r in ordered],
+            "text": [fmt_fixed(r.percent) + ("" if r.published else "*") for r in ordered],
             "textposition": "middle right",
             "cliponaxis": False,
             "showlegend": False,
@@ -179,7 +169,7 @@ def ranking_bars(
                     if complete
                     else _("Trung bình các kết quả được xem %(avg)s%%")
                 )
-                % {"avg": _num(average)},
+                % {"avg": fmt_fixed(average)},
                 "line": {"color": "#4b5563", "dash": "dash", "width": 1.5},
                 "hoverinfo": "skip",
             }
@@ -200,7 +190,7 @@ def component_heatmap(
         for _n, cells in units
     ]
     text = [
-        [_num(cells.get(c), 1) if cells.get(c) is not None else "" for c in codes]
+        [fmt_fixed(cells.get(c), 1) if cells.get(c) is not None else "" for c in codes]
         for _n, cells in units
     ]
     full = [[f"{code}. {name}" for code, name in components] for _u in units]
@@ -249,7 +239,7 @@ def history_lines(series: dict[str, list[tuple[int, Decimal, int | None]]]) -> d
                 "name": _short(name, 48),
                 "x": [str(year) for year, _p, _r in points],
                 "y": [float(p) for _y, p, _r in points],
-                "text": [f"{_num(p)} (#{r})" if r else _num(p) for _y, p, r in points],
+                "text": [f"{fmt_fixed(p)} (#{r})" if r else fmt_fixed(p) for _y, p, r in points],
                 "textposition": "top center",
                 "cliponaxis": False,
                 "hovertemplate": "%{x}: %{y:.2f}%<extra>%{fullData.name}</extra>",
@@ -290,7 +280,7 @@ def components_vs_average(
                 "name": _short(unit_name, 40),
                 "x": x,
                 "y": [float(u) if u is not None else None for _c, _n, u, _a in components],
-                "text": [_num(u, 1) for _c, _n, u, _a in components],
+                "text": [fmt_fixed(u, 1) for _c, _n, u, _a in components],
                 "textposition": "outside",
                 "marker": {"color": "#2f6fb3"},
                 "hovertemplate": "%{x}: %{y:.2f}%<extra></extra>",
@@ -300,7 +290,7 @@ def components_vs_average(
                 "name": _("Trung bình khối"),
                 "x": x,
                 "y": [float(a) if a is not None else None for _c, _n, _u, a in components],
-                "text": [_num(a, 1) for _c, _n, _u, a in components],
+                "text": [fmt_fixed(a, 1) for _c, _n, _u, a in components],
                 "textposition": "outside",
                 "marker": {"color": "#cbd5e1"},
                 "hovertemplate": "%{x}: %{y:.2f}%<extra></extra>",
@@ -328,7 +318,7 @@ def pareto_chart(rows: Sequence[dict], *, limit: int = 20) -> dict:
                 "name": _("Điểm bị mất"),
                 "x": x,
                 "y": [float(r["lost"]) for r in rows],
-                "text": [_num(r["lost"]) for r in rows],
+                "text": [fmt_fixed(r["lost"]) for r in rows],
                 "textposition": "outside",
                 "constraintext": "none",  # the same size over every bar, the tallest included
                 # Small enough that twenty labels side by side do not touch; with a halo.
@@ -394,7 +384,7 @@ def comparison_bars(rows: Sequence) -> dict:
                 "orientation": "h",
                 "y": [_short(r.name, 34) for r in rows],
                 "x": [float(r.delta) for r in rows],
-                "text": [("+" if r.delta > 0 else "") + _num(r.delta) for r in rows],
+                "text": [("+" if r.delta > 0 else "") + fmt_fixed(r.delta) for r in rows],
                 "textposition": "outside",
                 # A halo in the background colour: a grid or average line never cuts a label.
                 "textfont": {"shadow": "auto"},
@@ -432,7 +422,7 @@ def climb_chart(unit, targets: Sequence) -> dict:
                 "orientation": "h",
                 "y": [_short(s.name, 34) for s in bars],
                 "x": [float(s.percent) for s in bars],
-                "text": [_num(s.percent) for s in bars],
+                "text": [fmt_fixed(s.percent) for s in bars],
                 "textposition": "outside",
                 # A halo in the background colour: a grid or average line never cuts a label.
                 "textfont": {"shadow": "auto"},

@@ -12,6 +12,7 @@ from statistics import median
 
 from django.utils.translation import gettext as _
 
+from core.numbers import fmt_fixed
 from indicators.computation import percent
 
 CENT = Decimal("0.01")
@@ -362,9 +363,6 @@ def recommendations(
     cumulative, units); reasons: (label, n, points).
     """
 
-    def fmt(value: Decimal) -> str:
-        return f"{value:.2f}".replace(".", ",")
-
     out: list[str] = []
     weak = sorted(components, key=lambda c: c[2])[:2]
     for code, name, avg in weak:
@@ -373,7 +371,7 @@ def recommendations(
                 "Tập trung cải thiện chỉ số thành phần %(code)s «%(name)s»: bình quân chỉ đạt "
                 "%(avg)s%% số điểm tối đa, thấp nhất trong các lĩnh vực."
             )
-            % {"code": code, "name": name, "avg": fmt(avg)}
+            % {"code": code, "name": name, "avg": fmt_fixed(avg)}
         )
     top = [c for c in criteria if c.get("cumulative", Decimal(100)) <= Decimal(80)][:5] or list(
         criteria[:3]
@@ -384,7 +382,7 @@ def recommendations(
         text = _(
             "Ưu tiên khắc phục các tiêu chí %(codes)s: chúng chiếm %(share)s%% tổng số điểm bị trừ; "
             "yêu cầu các đơn vị bị trừ điểm xây dựng kế hoạch khắc phục cho từng nội dung."
-        ) % {"codes": codes, "share": fmt(share) if share is not None else "—"}
+        ) % {"codes": codes, "share": fmt_fixed(share) if share is not None else "—"}
         out.append(text)
     if reasons:
         main = reasons[0]
@@ -396,7 +394,7 @@ def recommendations(
             % {
                 "label": main["label"] or _("không ghi lý do"),
                 "n": main["n"],
-                "points": fmt(main["points"]),
+                "points": fmt_fixed(main["points"]),
             }
         )
     if fell:

@@ -19,7 +19,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .charts import decimal_mark
+from core.numbers import decimal_mark, fmt_fixed
+
 from .computation import Comparison
 from .dashboards import Filters
 
@@ -379,13 +380,13 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(out, delimiter=";" if mark == "," else ",", lineterminator="\r\n")
     writer.writerow(table.headers)
     for row in table.rows:
-        writer.writerow([_csv_value(v, mark) for v in row])
+        writer.writerow([_csv_value(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _csv_value(value, mark: str) -> str:
+def _csv_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", mark)
+        return fmt_fixed(value)
     return str(value)

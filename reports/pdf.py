@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from core.numbers import fmt_fixed
 from units.models import Unit
 
 from . import charts, computation, dashboards
@@ -30,7 +31,7 @@ WIDTH = 640
 
 
 def _vn(value, places: int = 2) -> str:
-    return charts._num(value, places)
+    return fmt_fixed(value, places)
 
 
 def _short(text: str, limit: int) -> str:

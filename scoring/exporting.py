@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.numbers import fmt_machine
 from indicators.models import Criterion
 from units.models import GroupMembership
 
@@ -33,14 +34,6 @@ TEMPLATE_COLUMNS = [
 ]
 EDITABLE = {"points", "deduction", "reason"}
 MACHINE_COLUMNS = ["unit_code", "criterion_code", "points", "deduction", "reason"]
-
-
-def _num(value: Decimal | None) -> str:
-    """A machine number: point decimal, no trailing zeros beyond the value ("4.25", "3")."""
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    return text
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -117,8 +110,8 @@ def scores_csv(period: Period, round: int = 1) -> bytes:
                 [
                     r["unit_code"],
                     r["criterion_code"],
-                    _num(r["points"]),
-                    _num(r["deduction"]),
+                    fmt_machine(r["points"]),
+                    fmt_machine(r["deduction"]),
                     r["reason"],
                 ]
             )
@@ -242,7 +235,7 @@ def results_csv(period: Period) -> bytes:
     writer.writerow(header)
     for row in rows:
         writer.writerow(
-            [_num(v) if isinstance(v, Decimal) else ("" if v is None else v) for v in row]
+            [fmt_machine(v) if isinstance(v, Decimal) else ("" if v is None else v) for v in row]
         )
     return out.getvalue().encode("utf-8-sig")
 

@@ -3,8 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import fmt_number
 from indicators.models import Criterion
-from units.tabular import fmt_number
 
 
 class PointsField(forms.DecimalField):

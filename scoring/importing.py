@@ -21,18 +21,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.numbers import fmt_number, parse_decimal
+from core.tabular import Problem, TableError, cell, column_index, nfc, read_tables
 from indicators.computation import ZERO, CriterionRule, criterion_points
 from indicators.models import Criterion
-from units.tabular import (
-    Problem,
-    TableError,
-    cell,
-    column_index,
-    fmt_number,
-    nfc,
-    parse_decimal,
-    read_tables,
-)
 
 from .models import Assessment, CriterionScore, Deduction, DeductionReason, Period
 from .services import _queue_recompute

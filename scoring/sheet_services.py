@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.numbers import fmt_number
 from core.permissions import Action, can
 from indicators.computation import ZERO, CriterionRule, criterion_points
 from indicators.models import Criterion
-from units.tabular import fmt_number
 
 from .models import (
     Assessment,

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.tabular import Problem, Sheet, cell, column_index, nfc
 
 from .models import GroupMembership, RankingGroup, Unit, UnitKind
-from .tabular import Problem, Sheet, cell, column_index, nfc
 
 UNIT_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("Mã đơn vị", "unit_code"),

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.tabular import TableError, read_tables
 from indicators.services import framework_import
-from units.tabular import TableError, read_tables
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 
 What it copes with: .xlsx (read with python-calamine), CSV in UTF-8 with or without a BOM or in
 Windows-1258, separated by commas, semicolons or tabs; names typed in decomposed Unicode (NFD) are
-normalised to NFC and trimmed; numbers with a decimal comma ("4,5") or point. Anything else is
-refused with a sentence saying so, never a traceback.
+normalised to NFC and trimmed. Anything else is refused with a sentence saying so, never a traceback.
+A cell's number is read with core.numbers.parse_decimal (a decimal comma or point).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
@@ -63,34 +62,6 @@ def nfc(value) -> str:
 
 def header_key(value) -> str:
     return " ".join(nfc(value).lower().replace("_", " ").split())
-
-
-def parse_decimal(value) -> Decimal | None:
-    """A number from a cell: None when empty; ValueError when it is not a number."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    text = nfc(value).replace("\u00a0", "").replace(" ", "")
-    if not text:
-        return None
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    elif "," in text and "." in text:
-        # 1.234,5 (Vietnamese thousands) or 1,234.5 (English): the last mark is the decimal one.
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(value) from None
-    if not number.is_finite():
-        raise ValueError(value)
-    return number
 
 
 def _decode(data: bytes) -> str:
@@ -185,15 +156,3 @@ def cell(row: list, index: int | None):
     if index is None or index >= len(row):
         return None
     return row[index]
-
-
-def fmt_number(value) -> str:
-    """A number for a message, the way the current language writes it: 4; 0,25; 3,5 in Vietnamese."""
-    from django.utils import formats
-
-    if value is None:
-        return ""
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
-    return formats.number_format(value, use_l10n=True, force_grouping=False)

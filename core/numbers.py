@@ -1,0 +1,82 @@
+"""Numbers read from what people type and written for people or for machines: the one place that
+knows the decimal comma. Pure: no ORM.
+
+Reading: parse_decimal takes "4,5" or "4.5" (and either thousands convention) from a cell or a field.
+Writing, one function per job:
+- fmt_number: a number inside a sentence, as short as it goes (4; 0,25; 3,5 in Vietnamese).
+- fmt_fixed: a figure in a table, chart label or report, with fixed decimals (84,64; 84.64 in
+  English), "—" when there is none.
+- fmt_machine: a number for a file or JSON another program reads back: a decimal point whatever the
+  language ("4.25", "3").
+Each of the first two follows the active language, as decimal_mark does.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from django.utils import formats
+
+
+def decimal_mark() -> str:
+    """The active language's decimal separator: "," in Vietnamese, "." in English."""
+    return formats.get_format("DECIMAL_SEPARATOR")
+
+
+def parse_decimal(value) -> Decimal | None:
+    """A number from a cell: None when empty; ValueError when it is not a number."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    text = text.replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    elif "," in text and "." in text:
+        # 1.234,5 (Vietnamese thousands) or 1,234.5 (English): the last mark is the decimal one.
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite():
+        raise ValueError(value)
+    return number
+
+
+def fmt_number(value) -> str:
+    """A number for a message, the way the current language writes it: 4; 0,25; 3,5 in Vietnamese."""
+    if value is None:
+        return ""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+    return formats.number_format(value, use_l10n=True, force_grouping=False)
+
+
+def fmt_fixed(value: Decimal | float | None, places: int = 2) -> str:
+    """A figure with `places` decimals in the current language's mark (84,64 / 84.64); "—" for None."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value):.{places}f}".replace(".", decimal_mark())
+
+
+def fmt_machine(value: Decimal | float | None, places: int | None = None) -> str:
+    """A number with a decimal point for another program: `places` decimals, or with no trailing
+    zeros when places is None ("4.25", "3"); "" for None."""
+    if value is None:
+        return ""
+    if places is not None:
+        return f"{Decimal(value):.{places}f}"
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return format(value.normalize(), "f")
