@@ -326,7 +326,7 @@ class ComponentResult(models.Model):
         return f"{self.assessment} · {self.component.code}: {self.points}"
 
 
-# --- Scoring sheet: evidence, explanations, reopen requests (issue 4) ---
+# --- Scoring sheet: evidence, explanations, reopen requests ---
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
@@ -486,7 +486,7 @@ class ReopenRequest(TimeStampedModel):
         return f"{self.assessment}: {self.get_status_display()}"
 
 
-# --- Recompute jobs and published snapshots (issue 3) ---
+# --- Recompute jobs and published snapshots ---
 
 
 class RecomputeRun(models.Model):

@@ -5,9 +5,9 @@ from . import views, views_publish, views_recompute
 app_name = "scoring"
 
 urlpatterns: list = [
-    # The scoring sheet, appraisal, deductions, evidence, imports and exports (issue 4), and the
-    # recompute status (issue 3) register here.
-    # --- issue 4: the scoring sheet and its round trip ---
+    # The scoring sheet, appraisal, deductions, evidence, imports and exports, then publishing and
+    # the recompute status.
+    # --- The scoring sheet and its round trip through a spreadsheet ---
     path("", views.assessment_list, name="assessment_list"),
     path("chenh-lech/", views.gap_report, name="gap_report"),
     path("<int:assessment_id>/", views.sheet, name="sheet"),
@@ -69,7 +69,7 @@ urlpatterns: list = [
     path("ky/<int:year>/nhap-diem/ap-dung/", views.scores_apply, name="scores_apply"),
     path("ky/<int:year>/cong-bo/", views_publish.publish, name="period_publish"),
     path("ky/<int:year>/dinh-chinh/", views_publish.correct, name="snapshot_correct"),
-    # --- issue 3: recompute status and request ---
+    # --- Recompute status and request ---
     path(
         "ky/<int:year>/tinh-lai/trang-thai/",
         views_recompute.recompute_status,

@@ -1,4 +1,4 @@
-"""Builders shared by the scoring-sheet tests (issue 4)."""
+"""Builders shared by the scoring-sheet tests."""
 
 from __future__ import annotations
 
