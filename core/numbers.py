@@ -1,7 +1,7 @@
 """Numbers read from what people type and written for people or for machines: the one place that
 knows the decimal comma. Pure: no ORM.
 
-Reading: parse_decimal takes "4,5" or "4.5" (and either thousands convention) from a cell or a field.
+Reading: parse_decimal takes "4,5" or "4.5" (either thousands convention) from a cell or a field.
 Writing, one function per job:
 - fmt_number: a number inside a sentence, as short as it goes (4; 0,25; 3,5 in Vietnamese).
 - fmt_fixed: a figure in a table, chart label or report, with fixed decimals (84,64; 84.64 in
@@ -54,7 +54,7 @@ def parse_decimal(value) -> Decimal | None:
 
 
 def fmt_number(value) -> str:
-    """A number for a message, the way the current language writes it: 4; 0,25; 3,5 in Vietnamese."""
+    """A number in a message, the way the current language writes it: 4; 0,25; 3,5 in Vietnamese."""
     if value is None:
         return ""
     if not isinstance(value, Decimal):
@@ -64,7 +64,8 @@ def fmt_number(value) -> str:
 
 
 def fmt_fixed(value: Decimal | float | None, places: int = 2) -> str:
-    """A figure with `places` decimals in the current language's mark (84,64 / 84.64); "—" for None."""
+    """A figure with `places` decimals and the current language's mark (84,64 / 84.64); "—" for
+    None."""
     if value is None:
         return "—"
     return f"{Decimal(value):.{places}f}".replace(".", decimal_mark())

@@ -166,7 +166,7 @@ def framework_copy_forward(
     return new
 
 
-# --- Import of a framework from a file (CSV or .xlsx, read by core.tabular) ------------------------
+# --- Import of a framework from a file (CSV or .xlsx, read by core.tabular) -----------------------
 
 FRAMEWORK_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("Mã tiêu chí", "criterion_code", "mã"),
