@@ -325,8 +325,9 @@ def expected_results(world: World) -> Expected:
 
 
 def build(world: World, tree: dict[str, list]):
-    """Create everything in the database the way the app's users would; returns the period and
-    the ranking groups' codes by index."""
+    """Create everything in the database the way the app's users would (the framework, rating
+    bands, memberships and adjustments the way the admin does); returns the period and the ranking
+    groups' ids by index."""
     period = PeriodFactory(year=YEAR)
     leaf_max = sum(
         (leaf.max_points for leaves in world.components.values() for leaf in leaves), ZERO
@@ -417,7 +418,9 @@ def _fill(assessment, sheet: Sheet, created: dict[str, Criterion], staff) -> Non
         (Adjustment.Kind.PENALTY, sheet.penalties),
     ):
         for amount in amounts:
-            Adjustment.objects.create(assessment=assessment, kind=kind, points=amount, reason="x")
+            Adjustment.objects.create(
+                assessment=assessment, kind=kind, points=amount, reason="Theo quyết định"
+            )
     if sheet.stage != "round2":
         return
     for target in (State.APPRAISED, State.SUBMITTED):  # sent back for a second appraisal
