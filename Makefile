@@ -30,10 +30,12 @@ chromium:
 		|| (apt-get update -qq && apt-get install -y -qq chromium)
 
 # The whole suite, on PostgreSQL at 127.0.0.1:5432 (CI=true makes an unreachable one an error);
-# tests/test_browser.py drives chromium.
+# tests/test_browser.py drives chromium. Then the engine's property test again on SQLite (the demo's
+# database), where the recompute takes its other SQL branches.
 test: install chromium
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest
+	DATABASE_URL=sqlite:///$(CURDIR)/test.sqlite3 $(BIN)/pytest tests/test_engine_property.py -p no:cacheprovider -q
 
 lint: install
 	$(BIN)/ruff check .
