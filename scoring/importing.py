@@ -35,7 +35,7 @@ from units.tabular import (
 )
 
 from .models import Assessment, CriterionScore, Deduction, DeductionReason, Period
-from .services import _queue_recompute
+from .services.results import _queue_recompute
 from .workflow import APPRAISAL_EDITABLE, State
 
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -386,7 +386,7 @@ def criterion_detail(request: HttpRequest, assessment_id: int, criterion_id: int
             "may_appraise": may_appraise(request.user, assessment),
             "may_answer": may_answer_deductions(request.user, assessment),
             "may_decide": can(request.user, Action.APPRAISE),
-            "may_attach": sheet_services._may_attach(request.user, assessment),
+            "may_attach": sheet_services.may_attach(request.user, assessment),
             "deduction_form": DeductionForm(),
             "explanation_form": ExplanationForm(),
             "decision_form": DecisionForm(),
