@@ -10,7 +10,7 @@ from django.utils import translation
 from core.errors import DomainError
 from scoring.models import CriterionScore, ReopenRequest, StateChange
 from scoring.services import assessment_transition
-from scoring.sheet_services import StaleSheet, reopen_decide, reopen_request, sheet_save
+from scoring.services import StaleSheet, reopen_decide, reopen_request, sheet_save
 from scoring.workflow import State
 
 from .factories import make_assessment
@@ -183,7 +183,7 @@ def test_saving_a_full_sheet_queues_exactly_one_recompute(
         lambda period_id, unit_ids=None: queued.append(period_id),
     )
     monkeypatch.setattr(
-        "scoring.sheet_services._queue_recompute",
+        "scoring.services.sheet._queue_recompute",
         lambda period_id, unit_ids=None: queued.append(period_id),
     )
     response = client.post(sheet_url(assessment), data)

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.permissions import Action, require
 
-from .models import Period
-from .snapshots import period_publish, snapshot_correct
+from ..models import Period
+from ..snapshots import period_publish, snapshot_correct
 
 
 def _back(period: Period) -> HttpResponse:
