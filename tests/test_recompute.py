@@ -26,7 +26,7 @@ from scoring.models import (
     RecomputeRun,
     ResultSnapshot,
 )
-from scoring.selectors_results import period_published_results, period_recompute_status
+from scoring.selectors import period_published_results, period_recompute_status
 from scoring.services import _queue_recompute, deduction_add, results_recompute
 from scoring.snapshots import period_publish, snapshot_correct
 from scoring.workflow import State

@@ -9,8 +9,13 @@ from django.utils import translation
 
 from core.errors import DomainError
 from scoring.models import CriterionScore, ReopenRequest, StateChange
-from scoring.services import assessment_transition
-from scoring.services import StaleSheet, reopen_decide, reopen_request, sheet_save
+from scoring.services import (
+    StaleSheet,
+    assessment_transition,
+    reopen_decide,
+    reopen_request,
+    sheet_save,
+)
 from scoring.workflow import State
 
 from .factories import make_assessment

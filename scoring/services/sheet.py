@@ -58,7 +58,7 @@ class SheetSaveResult:
 
 def appraisal_round(assessment: Assessment) -> int:
     """2 once the assessment has been sent back from "appraised" for a second appraisal, else 1.
-    Uses the `second_round` annotation (scoring.selectors.with_round) when the caller fetched it."""
+    Uses the `second_round` annotation (scoring.selectors.sheet.with_round) when the caller fetched it."""
     annotated = getattr(assessment, "second_round", None)
     if annotated is not None:
         return 2 if annotated else 1

@@ -12,12 +12,12 @@ from core.errors import DomainError
 from core.permissions import Action, can
 from indicators.models import Criterion
 
-from .. import selectors
 from ..models import Assessment, Deduction
 from ..permissions import (
     get_assessment_for_user,
     is_own_unit,
 )
+from ..selectors.sheet import with_round
 
 
 def sheet_assessment(request: HttpRequest, assessment_id: int) -> Assessment:
@@ -27,9 +27,7 @@ def sheet_assessment(request: HttpRequest, assessment_id: int) -> Assessment:
     assessment = get_assessment_for_user(
         request.user,
         assessment_id,
-        queryset=selectors.with_round(
-            Assessment.objects.select_related("unit", "period", "framework")
-        ),
+        queryset=with_round(Assessment.objects.select_related("unit", "period", "framework")),
     )
     if not (can(request.user, Action.VIEW_ALL_UNITS) or is_own_unit(request.user, assessment)):
         raise Http404

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET
 
 from core.permissions import Action, can
 
-from .. import selectors
 from ..forms import (
     DecisionForm,
     DeductionForm,
@@ -21,7 +20,8 @@ from ..permissions import (
     may_answer_deductions,
     may_appraise,
 )
-from ..services import (
+from ..selectors.history import criterion_history
+from ..services.evidence import (
     EVIDENCE_TYPES,
     may_attach,
 )
@@ -56,7 +56,7 @@ def criterion_detail(request: HttpRequest, assessment_id: int, criterion_id: int
             "score": score,
             "deductions": deductions,
             "evidence": evidence,
-            "history": selectors.criterion_history(assessment, criterion),
+            "history": criterion_history(assessment, criterion),
             "may_appraise": may_appraise(request.user, assessment),
             "may_answer": may_answer_deductions(request.user, assessment),
             "may_decide": can(request.user, Action.APPRAISE),

@@ -14,7 +14,7 @@ from core.errors import DomainError
 from ..forms import (
     DeductionForm,
 )
-from ..services import (
+from ..services.deductions import (
     deduction_add,
     deduction_delete,
     deduction_edit,

@@ -15,7 +15,7 @@ from ..forms import (
     EvidenceForm,
 )
 from ..models import Evidence
-from ..services import (
+from ..services.evidence import (
     evidence_add,
     evidence_delete,
 )

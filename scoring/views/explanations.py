@@ -13,7 +13,7 @@ from ..forms import (
     ExplanationForm,
 )
 from ..models import Explanation
-from ..services import (
+from ..services.explanations import (
     explanation_decide,
     explanation_submit,
 )

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET
 from core.permissions import Action, can, require
 from units.models import RankingGroup
 
-from .. import selectors
 from ..models import Period
 from ..permissions import (
     is_own_unit,
 )
+from ..selectors import lists as reads
 from ..workflow import State
 
 
@@ -35,7 +35,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("trang_thai") or ""
     if state not in State.values:
         state = ""
-    rows = selectors.assessment_list(
+    rows = reads.assessment_list(
         request.user,
         period=period,
         group_id=int(group_id) if group_id and group_id.isdigit() else None,
@@ -71,7 +71,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 def gap_report(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_ALL_UNITS)
     period = _period_from(request)
-    report = selectors.gap_report(request.user, period=period) if period else {}
+    report = reads.gap_report(request.user, period=period) if period else {}
     return render(
         request,
         "scoring/gap_report.html",

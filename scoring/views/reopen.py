@@ -13,7 +13,7 @@ from ..forms import (
     ReopenRequestForm,
 )
 from ..models import ReopenRequest
-from ..services import (
+from ..services.reopen import (
     reopen_decide,
     reopen_request,
 )

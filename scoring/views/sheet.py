@@ -15,7 +15,6 @@ from core.errors import DomainError
 from core.permissions import Action, can
 from core.roles import roles_of
 
-from .. import selectors
 from ..forms import (
     ReopenRequestForm,
     SheetForm,
@@ -25,12 +24,9 @@ from ..forms import (
 from ..permissions import (
     is_own_unit,
 )
-from ..services import (
-    StaleSheet,
-    assessment_transition,
-    editable_fields,
-    sheet_save,
-)
+from ..selectors.sheet import Sheet, sheet_criteria, sheet_for
+from ..services.assessments import assessment_transition
+from ..services.sheet import StaleSheet, editable_fields, sheet_save
 from ..workflow import State, allowed_targets
 from .common import (
     error_text,
@@ -56,7 +52,7 @@ REASON_REQUIRED = {
 }
 
 
-def _initial(sheet: selectors.Sheet) -> dict:
+def _initial(sheet: Sheet) -> dict:
     initial = {"version": sheet.assessment.version}
     for row in sheet.leaves:
         s = row.score
@@ -77,7 +73,7 @@ def _initial(sheet: selectors.Sheet) -> dict:
 
 def _render_sheet(
     request: HttpRequest,
-    sheet: selectors.Sheet,
+    sheet: Sheet,
     form: SheetForm,
     *,
     conflicts: list | None = None,
@@ -141,7 +137,7 @@ def _render_sheet(
     )
 
 
-def _conflicts(sheet: selectors.Sheet, form: SheetForm) -> list[dict]:
+def _conflicts(sheet: Sheet, form: SheetForm) -> list[dict]:
     """Rows where the stored values (the other person's) differ from what this user typed."""
     out = []
     typed = form.cleaned_data if hasattr(form, "cleaned_data") else {}
@@ -170,18 +166,18 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = sheet_assessment(request, assessment_id)
     editable = editable_fields(request.user, assessment)
     if request.method != "POST":
-        data = selectors.sheet_for(assessment)
+        data = sheet_for(assessment)
         criteria = [r.criterion for r in data.leaves]
         form = SheetForm(initial=_initial(data), criteria=criteria, editable=editable)
         return _render_sheet(request, data, form)
     if not editable:
         raise PermissionDenied
     # Saving reads only what validation needs; the full sheet is read again only to show errors.
-    criteria = selectors.sheet_criteria(assessment)
+    criteria = sheet_criteria(assessment)
     form = SheetForm(request.POST, criteria=criteria, editable=editable)
     if not form.is_valid():
         messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem các ô tô đỏ."))
-        return _render_sheet(request, selectors.sheet_for(assessment), form, status=400)
+        return _render_sheet(request, sheet_for(assessment), form, status=400)
     try:
         result = sheet_save(
             assessment=assessment,
@@ -192,7 +188,7 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
         )
     except StaleSheet as exc:
         messages.error(request, error_text(exc))
-        fresh = selectors.sheet_for(assessment)
+        fresh = sheet_for(assessment)
         conflicts = _conflicts(fresh, form)
         # The user's typed values stay in the form; saving again now is a deliberate overwrite.
         post = request.POST.copy()
@@ -203,7 +199,7 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     except DomainError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return _render_sheet(request, selectors.sheet_for(assessment), form, status=400)
+        return _render_sheet(request, sheet_for(assessment), form, status=400)
     if result.changed_scores:
         messages.success(
             request,
