@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
-from indicators.computation import ZERO, CriterionRule, criterion_points
+from indicators.computation import (
+    ZERO,
+    CriterionRule,
+    criterion_points,
+    entered_points,
+    points_problem,
+)
 from indicators.models import Criterion
 from units.tabular import (
     Problem,
@@ -217,7 +223,10 @@ def scores_plan(*, period: Period, data: bytes, filename: str = "", round: int =
             if criterion is not None:
                 pts = parsed["points"]
                 if pts is not None:
-                    if pts < 0 or pts > criterion.max_points:
+                    bounds = points_problem(
+                        pts, max_points=criterion.max_points, step=criterion.step
+                    )
+                    if bounds == "range":
                         problem(
                             "points",
                             _(
@@ -229,7 +238,7 @@ def scores_plan(*, period: Period, data: bytes, filename: str = "", round: int =
                                 "code": criterion.code,
                             },
                         )
-                    elif criterion.step and (pts / criterion.step) % 1:
+                    elif bounds == "step":
                         problem(
                             "points",
                             _("Điểm %(value)s không là bội số của %(step)s.")
@@ -427,17 +436,9 @@ def scores_apply(*, plan: ScoreImport, user=None) -> int:
                 else (d.points for d in current),
                 ZERO,
             )
-            entered = next(
-                (
-                    v
-                    for v in (score.final_points, score.appraised_points, score.self_points)
-                    if v is not None
-                ),
-                None,
-            )
             score.points = criterion_points(
-                CriterionRule(r.criterion.max_points, r.criterion.method, tuple(r.criterion.bands)),
-                entered=entered,
+                CriterionRule.of(r.criterion),
+                entered=entered_points(score),
                 measured=score.measured_value,
                 deducted=deducted,
             )

@@ -19,7 +19,7 @@ from ..workflow import State
 
 
 def _period_from(request: HttpRequest) -> Period | None:
-    year = request.GET.get("ky") or request.GET.get("period")
+    year = request.GET.get("period")
     periods = Period.objects.order_by("-year")
     if year and year.isdigit():
         return periods.filter(year=int(year)).first()

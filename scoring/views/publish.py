@@ -18,7 +18,7 @@ from ..snapshots import period_publish, snapshot_correct
 
 
 def _back(period: Period) -> HttpResponse:
-    return redirect(f"{reverse('scoring:assessment_list')}?ky={period.year}")
+    return redirect(f"{reverse('scoring:assessment_list')}?period={period.year}")
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.permissions import Action, can
 from core.roles import roles_of
+from indicators.computation import ENTERED_PRECEDENCE
 
 from ..forms import (
     ReopenRequestForm,
@@ -131,6 +132,7 @@ def _render_sheet(
                 "unsaved": _("Có thay đổi chưa lưu. Rời trang sẽ mất các thay đổi này."),
                 "outOfRange": _("Điểm phải từ 0 đến %(max)s."),
                 "notNumber": _("Không phải là số."),
+                "enteredPrecedence": list(ENTERED_PRECEDENCE),
             },
         },
         status=status,

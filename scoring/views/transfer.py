@@ -33,7 +33,7 @@ def _period(year: int) -> Period:
 
 
 def _round(request: HttpRequest) -> int:
-    return 2 if request.GET.get("lan") == "2" or request.POST.get("round") == "2" else 1
+    return 2 if request.GET.get("round") == "2" or request.POST.get("round") == "2" else 1
 
 
 @login_required
@@ -146,4 +146,4 @@ def scores_apply(request: HttpRequest, year: int) -> HttpResponse:
     path.unlink(missing_ok=True)
     request.session.pop(f"scores-import-{token}", None)
     messages.success(request, _("Đã nhập điểm của %(n)s tiêu chí.") % {"n": n})
-    return redirect(reverse("scoring:assessment_list") + f"?ky={period.year}")
+    return redirect(reverse("scoring:assessment_list") + f"?period={period.year}")
