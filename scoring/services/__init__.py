@@ -8,9 +8,9 @@ from .evidence import (
     evidence_add,
     evidence_check,
     evidence_delete,
-    evidence_orphans_remove,
     may_attach,
 )
+from .evidence_orphans import evidence_orphans_remove
 from .explanations import explanation_decide, explanation_submit
 from .reopen import reopen_decide, reopen_request
 from .results import _queue_recompute, memberships_changed, results_recompute, survey_results_apply

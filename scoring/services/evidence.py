@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -152,32 +150,6 @@ def evidence_add(
         if _created:
             _queue_recompute(assessment.period_id, [assessment.unit_id])
     return evidence
-
-
-@transaction.atomic
-def evidence_orphans_remove(*, min_age: timedelta = timedelta(hours=1), dry_run: bool = False):
-    """Files under evidence/ that no Evidence row names and that are older than `min_age`: removed
-    (unless `dry_run`), and returned. An upload whose transaction rolled back after the file was
-    written leaves such a file (the database has no rollback hook); `min_age` spares the uploads
-    of transactions still running. Run nightly by Celery beat and as `manage.py evidence_orphans`.
-    """
-    storage = Evidence._meta.get_field("file").storage
-    known = set(Evidence.objects.values_list("file", flat=True))
-    cutoff = timezone.now() - min_age
-    found = []
-    try:
-        folders, _files = storage.listdir("evidence")
-    except FileNotFoundError:
-        return found
-    for folder in sorted(folders):
-        for name in sorted(storage.listdir(f"evidence/{folder}")[1]):
-            path = f"evidence/{folder}/{name}"
-            if path in known or storage.get_modified_time(path) > cutoff:
-                continue
-            found.append(path)
-            if not dry_run:
-                storage.delete(path)
-    return found
 
 
 def evidence_delete(*, evidence: Evidence, user) -> None:
