@@ -2,7 +2,7 @@
 
 A seeding tool, run once by `manage.py load_demo`: it writes scores in bulk (computing each score's
 points with the same pure function the services use) and then calls the recompute service once per
-period, instead of going through score_set row by row, which would queue thousands of recomputes.
+period, instead of saving each sheet through the services, which would queue thousands of recomputes.
 """
 
 from __future__ import annotations
@@ -339,7 +339,7 @@ def _unit_quality(code: str) -> float:
 
 
 def _score(rng, assessment, criterion, quality, appraised, reasons, appraiser, sipas, social):
-    rule = CriterionRule(criterion.max_points, criterion.method, tuple(criterion.bands))
+    rule = CriterionRule.of(criterion)
     score = CriterionScore(
         assessment=assessment,
         criterion=criterion,

@@ -1,10 +1,21 @@
-"""Pure scoring arithmetic for one criterion: no ORM, tested without a database."""
+"""Pure scoring rules for one criterion: no ORM, tested without a database.
+
+Each rule is written here once and called by the sheet, the imports, the reads and the demo:
+the criterion's rule (`CriterionRule.of`), the bounds and step check (`points_problem`,
+`check_points`) and which typed value counts (`ENTERED_PRECEDENCE`, `entered_points`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from core.numbers import fmt_number
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -32,6 +43,61 @@ class CriterionRule:
     max_points: Decimal
     method: str
     bands: tuple = ()
+
+    @classmethod
+    def of(cls, criterion: Any) -> CriterionRule:
+        """The rule of a criterion (anything with max_points, method and bands)."""
+        return cls(
+            max_points=criterion.max_points,
+            method=criterion.method,
+            bands=tuple(criterion.bands or ()),
+        )
+
+
+# Which typed value counts, first found wins: the second appraisal, the first, the self score.
+ENTERED_PRECEDENCE = ("final_points", "appraised_points", "self_points")
+
+
+def entered_points(score: Any) -> Decimal | None:
+    """The typed value that counts for a score (anything with the ENTERED_PRECEDENCE fields)."""
+    for name in ENTERED_PRECEDENCE:
+        value = getattr(score, name)
+        if value is not None:
+            return value
+    return None
+
+
+def points_problem(value: Decimal | None, *, max_points: Decimal, step: Decimal | None) -> str:
+    """What is wrong with typed points: "range" (outside 0..max), "step" (not a multiple of the
+    step) or "" (nothing; None is nothing typed)."""
+    if value is None:
+        return ""
+    if value < 0 or value > max_points:
+        return "range"
+    if step and (value / step) % 1:
+        return "step"
+    return ""
+
+
+def check_points(value: Decimal | None, criterion: Any, label: str) -> None:
+    """Raise a DomainError when `value` is outside 0..max_points or off the criterion's step.
+    `criterion` is anything with code, max_points and step; `label` names the field."""
+    problem = points_problem(value, max_points=criterion.max_points, step=criterion.step)
+    if problem == "range":
+        raise DomainError(
+            _("%(label)s của tiêu chí %(code)s phải từ 0 đến %(max)s (nhận được %(value)s).")
+            % {
+                "label": label,
+                "code": criterion.code,
+                "max": fmt_number(criterion.max_points),
+                "value": fmt_number(value),
+            }
+        )
+    if problem == "step":
+        raise DomainError(
+            _("%(label)s của tiêu chí %(code)s phải là bội số của %(step)s.")
+            % {"label": label, "code": criterion.code, "step": fmt_number(criterion.step)}
+        )
 
 
 def base_points(

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.numbers import fmt_number
+from indicators.computation import points_problem
 from indicators.models import Criterion
 
 
@@ -51,16 +52,20 @@ class CriterionScoreForm(forms.Form):
         value = self.cleaned_data.get(name)
         if value is None:
             return value
-        if value < 0 or value > self.criterion.max_points:
+        problem = points_problem(
+            value, max_points=self.criterion.max_points, step=self.criterion.step
+        )
+        if problem == "range":
             raise forms.ValidationError(
                 _("Điểm phải từ 0 đến %(max)s."),
                 code="out_of_range",
                 params={"max": self.criterion.max_points},
             )
-        step = self.criterion.step
-        if step and (value / step) % 1:
+        if problem == "step":
             raise forms.ValidationError(
-                _("Điểm phải là bội số của %(step)s."), code="step", params={"step": step}
+                _("Điểm phải là bội số của %(step)s."),
+                code="step",
+                params={"step": self.criterion.step},
             )
         return value
 
@@ -159,13 +164,14 @@ class SheetForm(forms.Form):
                 value = cleaned.get(key)
                 if key not in self.fields or value is None:
                     continue
-                if value < 0 or value > c.max_points:
+                problem = points_problem(value, max_points=c.max_points, step=c.step)
+                if problem == "range":
                     self.add_error(
                         key,
                         _("Tiêu chí %(code)s: điểm phải từ 0 đến %(max)s.")
                         % {"code": c.code, "max": fmt_number(c.max_points)},
                     )
-                elif c.step and (value / c.step) % 1:
+                elif problem == "step":
                     self.add_error(
                         key,
                         _("Tiêu chí %(code)s: điểm phải là bội số của %(step)s.")

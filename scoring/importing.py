@@ -23,11 +23,17 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core.errors import DomainError
 from core.numbers import fmt_number, parse_decimal
 from core.tabular import Problem, TableError, cell, column_index, nfc, read_tables
-from indicators.computation import ZERO, CriterionRule, criterion_points
+from indicators.computation import (
+    ZERO,
+    CriterionRule,
+    criterion_points,
+    entered_points,
+    points_problem,
+)
 from indicators.models import Criterion
 
 from .models import Assessment, CriterionScore, Deduction, DeductionReason, Period
-from .services import _queue_recompute
+from .services.results import _queue_recompute
 from .workflow import APPRAISAL_EDITABLE, State
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -209,7 +215,10 @@ def scores_plan(*, period: Period, data: bytes, filename: str = "", round: int =
             if criterion is not None:
                 pts = parsed["points"]
                 if pts is not None:
-                    if pts < 0 or pts > criterion.max_points:
+                    bounds = points_problem(
+                        pts, max_points=criterion.max_points, step=criterion.step
+                    )
+                    if bounds == "range":
                         problem(
                             "points",
                             _(
@@ -221,7 +230,7 @@ def scores_plan(*, period: Period, data: bytes, filename: str = "", round: int =
                                 "code": criterion.code,
                             },
                         )
-                    elif criterion.step and (pts / criterion.step) % 1:
+                    elif bounds == "step":
                         problem(
                             "points",
                             _("Điểm %(value)s không là bội số của %(step)s.")
@@ -419,17 +428,9 @@ def scores_apply(*, plan: ScoreImport, user=None) -> int:
                 else (d.points for d in current),
                 ZERO,
             )
-            entered = next(
-                (
-                    v
-                    for v in (score.final_points, score.appraised_points, score.self_points)
-                    if v is not None
-                ),
-                None,
-            )
             score.points = criterion_points(
-                CriterionRule(r.criterion.max_points, r.criterion.method, tuple(r.criterion.bands)),
-                entered=entered,
+                CriterionRule.of(r.criterion),
+                entered=entered_points(score),
                 measured=score.measured_value,
                 deducted=deducted,
             )

@@ -2,7 +2,7 @@
 
 Version 1 is written when the period is published; each correction writes a new dated version with
 its reason. Existing versions are never changed: what leadership and the public saw stays on record,
-and dashboards say which version they show (scoring.selectors_results.period_published_results).
+and dashboards say which version they show (scoring.selectors.publication.period_published_results).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from django.urls import reverse
 from indicators.models import Framework
 from indicators.services import criterion_create
 from scoring.forms import sheet_field_name
+from scoring.models import Assessment, CriterionScore
+from scoring.services.sheet import sheet_save
 from units.models import UnitKind
 
 from .factories import FrameworkFactory
@@ -54,3 +56,13 @@ def sheet_post(assessment, values: dict[str, dict[str, object]], version: int | 
         for name, value in fields.items():
             data[sheet_field_name(name, criteria[code].pk)] = "" if value is None else str(value)
     return data
+
+
+def score_write(*, assessment, criterion, user, **values):
+    """Write one criterion's values the way a user does: through the sheet's save
+    (scoring.services.sheet_save, with its validation, permissions and history), as if the sheet had
+    been opened just now and only that row changed. Returns the stored score."""
+    current = Assessment.objects.get(pk=assessment.pk)
+    sheet_save(assessment=current, user=user, version=current.version, rows={criterion.pk: values})
+    assessment.version, assessment.state = current.version, current.state
+    return CriterionScore.objects.filter(assessment=current, criterion=criterion).first()

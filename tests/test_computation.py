@@ -1,11 +1,18 @@
 from decimal import Decimal as D
+from types import SimpleNamespace
 
+import pytest
+
+from core.errors import DomainError
 from indicators.computation import (
     CriterionRule,
     band_points,
+    check_points,
     competition_ranks,
     criterion_points,
+    entered_points,
     percent,
+    points_problem,
 )
 
 BANDS = ({"min": 100, "points": 4}, {"min": 95, "points": 2})
@@ -41,3 +48,46 @@ def test_proportional_and_survey_criteria_without_a_measure_score_zero():
 def test_percent_has_two_decimals_and_survives_an_empty_denominator():
     assert percent(D("84.6449"), D(100)) == D("84.64")
     assert percent(D(1), D(0)) == D(0)
+
+
+def test_the_rule_of_a_criterion_is_read_from_any_object_with_its_fields():
+    criterion = SimpleNamespace(max_points=D(4), method="bands", bands=list(BANDS))
+    assert CriterionRule.of(criterion) == CriterionRule(D(4), "bands", BANDS)
+
+
+def test_the_second_appraisal_counts_over_the_first_and_the_first_over_the_self_score():
+    def score(self_points=None, appraised=None, final=None):
+        return SimpleNamespace(
+            self_points=self_points, appraised_points=appraised, final_points=final
+        )
+
+    assert entered_points(score(D(1), D(2), D(3))) == D(3)
+    assert entered_points(score(D(1), D(2))) == D(2)
+    assert entered_points(score(D(1))) == D(1)
+    assert entered_points(score(D(1), None, D(0))) == D(0)  # a typed zero counts
+    assert entered_points(score()) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (None, ""),
+        (D(0), ""),
+        (D(4), ""),
+        (D("3.75"), ""),
+        (D("-0.25"), "range"),
+        (D("4.25"), "range"),
+        (D("3.1"), "step"),
+    ],
+)
+def test_points_must_lie_between_zero_and_the_maximum_on_the_step(value, problem):
+    assert points_problem(value, max_points=D(4), step=D("0.25")) == problem
+
+
+def test_the_bounds_check_names_the_field_and_the_criterion():
+    criterion = SimpleNamespace(code="1.1", max_points=D("4.00"), step=D("0.25"))
+    with pytest.raises(DomainError, match=r"của tiêu chí 1\.1 phải từ 0 đến 4 "):
+        check_points(D(5), criterion, "Điểm")
+    with pytest.raises(DomainError, match="bội số của 0,25"):
+        check_points(D("3.1"), criterion, "Điểm")
+    check_points(D("3.75"), criterion, "Điểm")

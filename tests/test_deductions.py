@@ -9,8 +9,8 @@ from django.utils import translation
 
 from core.errors import DomainError
 from scoring.models import CriterionScore, Deduction, DeductionReason, Explanation
-from scoring.services import deduction_add
-from scoring.sheet_services import (
+from scoring.services import (
+    deduction_add,
     deduction_delete,
     deduction_edit,
     explanation_decide,

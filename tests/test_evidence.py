@@ -12,7 +12,7 @@ from django.utils import translation
 
 from core.errors import DomainError
 from scoring.models import Evidence
-from scoring.sheet_services import evidence_add, evidence_delete
+from scoring.services import evidence_add, evidence_delete
 from scoring.workflow import State
 
 

@@ -10,8 +10,13 @@ from django.utils import translation
 
 from scoring.models import Assessment, CriterionScore, Deduction
 from scoring.selectors import criterion_history
-from scoring.services import assessment_transition, deduction_add
-from scoring.sheet_services import deduction_edit, evidence_add, sheet_save
+from scoring.services import (
+    assessment_transition,
+    deduction_add,
+    deduction_edit,
+    evidence_add,
+    sheet_save,
+)
 from scoring.workflow import State
 
 from .sheet_helpers import sheet_post, sheet_url

@@ -18,7 +18,6 @@ from config.celery import app
 from indicators.models import Criterion
 from scoring import recompute
 from scoring.models import AssessmentResult, RecomputeRun
-from scoring.services import score_set
 from scoring.workflow import State
 
 from .factories import (
@@ -29,6 +28,7 @@ from .factories import (
     make_user,
     small_framework,
 )
+from .sheet_helpers import score_write
 
 pytestmark = pytest.mark.jobs
 
@@ -111,7 +111,7 @@ def ranks(period) -> dict[str, tuple]:
 def test_a_score_edit_is_recomputed_by_a_real_worker(worker, round_2024):
     period, sheets, criteria, staff = round_2024
 
-    score_set(assessment=sheets[1], criterion=criteria["1.1"], user=staff, appraised_points=D(3))
+    score_write(assessment=sheets[1], criterion=criteria["1.1"], user=staff, appraised_points=D(3))
 
     runs = wait_until_settled(period)
     assert [(r.status, r.trigger, r.attempts) for r in runs] == [("done", "edit", 1)]
@@ -127,7 +127,7 @@ def test_a_burst_of_edits_coalesces_into_one_or_two_recomputes(worker, round_202
     period, sheets, criteria, staff = round_2024
 
     for i in range(40):
-        score_set(
+        score_write(
             assessment=sheets[i % 3],
             criterion=criteria["1.1"],
             user=staff,
@@ -157,14 +157,14 @@ def test_a_busy_period_waits_for_the_other_worker_then_runs_once(worker, round_2
     ) as other:
         # Another worker is recomputing this period.
         other.execute("SELECT pg_advisory_lock(%s, %s)", [recompute.LOCK_NAMESPACE, period.pk])
-        score_set(
+        score_write(
             assessment=sheets[0], criterion=criteria["1.2"], user=staff, appraised_points=D(2)
         )
         time.sleep(recompute.COALESCE_SECONDS + 3)
         run = RecomputeRun.objects.get(period=period)
         assert run.status == "queued"  # retried, not run alongside the other worker
         # Edits meanwhile join the waiting run.
-        score_set(
+        score_write(
             assessment=sheets[2], criterion=criteria["1.2"], user=staff, appraised_points=D(1)
         )
         assert RecomputeRun.objects.filter(period=period).count() == 1

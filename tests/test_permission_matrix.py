@@ -428,8 +428,7 @@ def world(django_db_setup, django_db_blocker):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from scoring.models import Deduction, DeductionReason
-    from scoring.services import deduction_add
-    from scoring.sheet_services import evidence_add, explanation_submit, reopen_request
+    from scoring.services import deduction_add, evidence_add, explanation_submit, reopen_request
 
     with django_db_blocker.unblock():
         call_command("load_demo", stdout=io.StringIO())

@@ -26,8 +26,8 @@ from scoring.models import (
     RecomputeRun,
     ResultSnapshot,
 )
-from scoring.selectors_results import period_published_results, period_recompute_status
-from scoring.services import _queue_recompute, deduction_add, results_recompute, score_set
+from scoring.selectors import period_published_results, period_recompute_status
+from scoring.services import _queue_recompute, deduction_add, results_recompute
 from scoring.snapshots import period_publish, snapshot_correct
 from scoring.workflow import State
 from units.models import GroupMembership, Unit
@@ -39,6 +39,7 @@ from .factories import (
     make_assessment,
     small_framework,
 )
+from .sheet_helpers import score_write
 
 
 def stored(period) -> dict[str, tuple]:
@@ -97,14 +98,14 @@ def province(period, framework, group, second_group, staff, criteria):
         sheets[code] = make_assessment(unit, period, framework, g, state=State.SUBMITTED)
     c11, c12, c21 = criteria["1.1"], criteria["1.2"], criteria["2.1"]
     for code, p11 in (("a1", D(4)), ("a2", D("3.5")), ("a3", D("3.5"))):
-        score_set(assessment=sheets[code], criterion=c11, user=staff, appraised_points=p11)
-        score_set(assessment=sheets[code], criterion=c12, user=staff, appraised_points=D(2))
-        score_set(assessment=sheets[code], criterion=c21, user=staff, measured_value=D(100))
-    score_set(assessment=sheets["b1"], criterion=c11, user=staff, appraised_points=D(4))
+        score_write(assessment=sheets[code], criterion=c11, user=staff, appraised_points=p11)
+        score_write(assessment=sheets[code], criterion=c12, user=staff, appraised_points=D(2))
+        score_write(assessment=sheets[code], criterion=c21, user=staff, measured_value=D(100))
+    score_write(assessment=sheets["b1"], criterion=c11, user=staff, appraised_points=D(4))
     deduction_add(assessment=sheets["b1"], criterion=c11, points=D(6), user=staff, note="Sai")
-    score_set(assessment=sheets["b1"], criterion=c12, user=staff, appraised_points=D(2))
-    score_set(assessment=sheets["b1"], criterion=c21, user=staff, measured_value=D(96))
-    score_set(assessment=sheets["b2"], criterion=c11, user=staff, appraised_points=D(1))
+    score_write(assessment=sheets["b1"], criterion=c12, user=staff, appraised_points=D(2))
+    score_write(assessment=sheets["b1"], criterion=c21, user=staff, measured_value=D(96))
+    score_write(assessment=sheets["b2"], criterion=c11, user=staff, appraised_points=D(1))
     return sheets
 
 
@@ -181,9 +182,9 @@ def test_rank_change_follows_the_unit_and_a_merged_units_best_predecessor(
     # 2023: xa-b 8 (1st), xa-c 6 (2nd), xa-a 4 (3rd).
     for unit, measured in ((old_a, None), (old_b, D(100)), (stays, D(96))):
         a = make_assessment(unit, p2023, fw2023, group, state=State.SUBMITTED)
-        score_set(assessment=a, criterion=c2023["1.1"], user=staff, appraised_points=D(4))
+        score_write(assessment=a, criterion=c2023["1.1"], user=staff, appraised_points=D(4))
         if measured is not None:
-            score_set(assessment=a, criterion=c2023["2.1"], user=staff, measured_value=measured)
+            score_write(assessment=a, criterion=c2023["2.1"], user=staff, measured_value=measured)
     results_recompute(period=p2023)
     assert {k: v[2] for k, v in stored(p2023).items()} == {"xa-b": 1, "xa-c": 2, "xa-a": 3}
     # 2024: xa-c 10 (1st), xa-ab 4 (2nd).
@@ -194,8 +195,8 @@ def test_rank_change_follows_the_unit_and_a_merged_units_best_predecessor(
         ("1.2", {"appraised_points": D(2)}),
         ("2.1", {"measured_value": D(100)}),
     ):
-        score_set(assessment=c, criterion=criteria[criterion], user=staff, **kw)
-    score_set(assessment=m, criterion=criteria["1.1"], user=staff, appraised_points=D(4))
+        score_write(assessment=c, criterion=criteria[criterion], user=staff, **kw)
+    score_write(assessment=m, criterion=criteria["1.1"], user=staff, appraised_points=D(4))
 
     results_recompute(period=p2024)
 
@@ -230,12 +231,12 @@ def test_rank_changes_are_measured_against_the_published_ranks_of_last_year(
         last_year[unit.code] = a = make_assessment(
             unit, p2023, fw2023, group, state=State.SUBMITTED
         )
-        score_set(assessment=a, criterion=c2023["1.1"], user=staff, appraised_points=points)
+        score_write(assessment=a, criterion=c2023["1.1"], user=staff, appraised_points=points)
     period_publish(period=p2023, user=staff)
     # 2024: xa-2 first, xa-1 second.
     for unit, points in ((first, D(1)), (second, D(3))):
         a = make_assessment(unit, p2024, framework, group, state=State.SUBMITTED)
-        score_set(assessment=a, criterion=criteria["1.1"], user=staff, appraised_points=points)
+        score_write(assessment=a, criterion=criteria["1.1"], user=staff, appraised_points=points)
     results_recompute(period=p2024)
 
     def changes():
@@ -247,10 +248,10 @@ def test_rank_changes_are_measured_against_the_published_ranks_of_last_year(
 
     assert changes() == {"xa-1": -1, "xa-2": 1}
     # A correction of 2023 in progress: the live 2023 ranks swap, the published ones do not.
-    score_set(
+    score_write(
         assessment=last_year["xa-2"], criterion=c2023["1.1"], user=staff, appraised_points=D(4)
     )
-    score_set(
+    score_write(
         assessment=last_year["xa-1"], criterion=c2023["1.1"], user=staff, appraised_points=D(1)
     )
     results_recompute(period=p2023)
@@ -268,8 +269,8 @@ def test_not_applicable_criteria_and_capped_adjustments_never_below_zero(
     framework.max_bonus, framework.max_penalty = D(1), D(3)
     framework.save()
     a = make_assessment(unit, period, framework, group, state=State.SUBMITTED)
-    score_set(assessment=a, criterion=criteria["2.1"], user=staff, not_applicable=True)
-    score_set(assessment=a, criterion=criteria["1.2"], user=staff, appraised_points=D(2))
+    score_write(assessment=a, criterion=criteria["2.1"], user=staff, not_applicable=True)
+    score_write(assessment=a, criterion=criteria["1.2"], user=staff, appraised_points=D(2))
     Adjustment.objects.create(assessment=a, kind="penalty", points=D(5), reason="Vi phạm")
 
     results_recompute(period=period)
@@ -316,7 +317,7 @@ def test_a_partial_recompute_gives_what_a_full_one_gives(period, province, staff
         sheet = rng.choice(list(province.values()))
         criterion = criteria[rng.choice(["1.1", "1.2"])]
         value = D(rng.choice(["0", "0.5", "1", "2"]))
-        score_set(assessment=sheet, criterion=criterion, user=staff, appraised_points=value)
+        score_write(assessment=sheet, criterion=criterion, user=staff, appraised_points=value)
         results_recompute(period=period, unit_ids=[sheet.unit_id])
         partial = database_state(period)
         results_recompute(period=period)
@@ -364,7 +365,7 @@ def registered(period_id: int) -> list:
 def test_many_edits_in_one_transaction_register_one_callback(period, province, staff, criteria):
     with transaction.atomic():
         for sheet in province.values():
-            score_set(
+            score_write(
                 assessment=sheet, criterion=criteria["1.2"], user=staff, appraised_points=D(1)
             )
         _queue_recompute(period.pk, unit_ids=[province["a1"].unit_id])
@@ -466,7 +467,7 @@ def test_published_results_do_not_move_when_scores_change_and_a_correction_is_ve
     period.refresh_from_db()
     assert period.status == Period.Status.PUBLISHED
 
-    score_set(
+    score_write(
         assessment=province["b2"], criterion=criteria["1.2"], user=staff, appraised_points=D(2)
     )
     results_recompute(period=period)

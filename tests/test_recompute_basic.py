@@ -1,10 +1,11 @@
 from decimal import Decimal as D
 
 from scoring.models import Adjustment, AssessmentResult, ComponentResult
-from scoring.services import deduction_add, results_recompute, score_set
+from scoring.services import deduction_add, results_recompute
 from scoring.workflow import State
 
 from .factories import UnitFactory, make_assessment
+from .sheet_helpers import score_write
 
 
 def test_results_are_stored_with_totals_percent_components_and_shared_ranks(
@@ -17,13 +18,13 @@ def test_results_are_stored_with_totals_percent_components_and_shared_ranks(
     c11, c12, c21 = (framework.criteria.get(code=c) for c in ("1.1", "1.2", "2.1"))
     # u0: 4 + 2 + 4 = 10; u1 and u2: 9 (tie); u3: 1.2 deducted beyond its maximum → 4 + 0 + 2.
     for a in assessments:
-        score_set(assessment=a, criterion=c11, user=staff, appraised_points=D(4))
-        score_set(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
-        score_set(assessment=a, criterion=c21, user=staff, measured_value=D(100))
+        score_write(assessment=a, criterion=c11, user=staff, appraised_points=D(4))
+        score_write(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
+        score_write(assessment=a, criterion=c21, user=staff, measured_value=D(100))
     for a in assessments[1:3]:
         deduction_add(assessment=a, criterion=c11, points=D(1), user=staff, note="Trễ hạn")
     deduction_add(assessment=assessments[3], criterion=c12, points=D(3), user=staff, note="Thiếu")
-    score_set(assessment=assessments[3], criterion=c21, user=staff, measured_value=D("96.5"))
+    score_write(assessment=assessments[3], criterion=c21, user=staff, measured_value=D("96.5"))
 
     results_recompute(period=period)
 
@@ -48,8 +49,8 @@ def test_not_applicable_criteria_leave_the_denominator_and_adjustments_are_cappe
     framework.save()
     a = make_assessment(unit, period, framework, group, state=State.SUBMITTED)
     c12, c21 = framework.criteria.get(code="1.2"), framework.criteria.get(code="2.1")
-    score_set(assessment=a, criterion=c21, user=staff, not_applicable=True)
-    score_set(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
+    score_write(assessment=a, criterion=c21, user=staff, not_applicable=True)
+    score_write(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
     Adjustment.objects.create(assessment=a, kind="bonus", points=D(3), reason="Sáng kiến")
 
     results_recompute(period=period)

@@ -6,8 +6,10 @@ from django.db import IntegrityError, transaction
 from core.errors import DomainError
 from scoring.forms import CriterionScoreForm
 from scoring.models import CriterionScore
-from scoring.services import deduction_add, score_set
+from scoring.services import deduction_add
 from scoring.workflow import State
+
+from .sheet_helpers import score_write
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def crit(assessment, code):
 @pytest.mark.parametrize("value", [D("4.25"), D("-0.25"), D("100")])
 def test_self_points_outside_zero_to_max_are_refused(assessment, unit_head, value):
     with pytest.raises(DomainError, match="từ 0 đến 4"):
-        score_set(
+        score_write(
             assessment=assessment,
             criterion=crit(assessment, "1.1"),
             user=unit_head,
@@ -34,8 +36,8 @@ def test_self_points_outside_zero_to_max_are_refused(assessment, unit_head, valu
 
 
 def test_points_off_the_criterions_step_are_refused(assessment, unit_head):
-    with pytest.raises(DomainError, match=r"bội số của 0\.25"):
-        score_set(
+    with pytest.raises(DomainError, match="bội số của 0,25"):
+        score_write(
             assessment=assessment,
             criterion=crit(assessment, "1.1"),
             user=unit_head,
@@ -45,7 +47,7 @@ def test_points_off_the_criterions_step_are_refused(assessment, unit_head):
 
 def test_appraised_points_out_of_bounds_are_refused(submitted, staff):
     with pytest.raises(DomainError):
-        score_set(
+        score_write(
             assessment=submitted,
             criterion=crit(submitted, "1.2"),
             user=staff,
@@ -54,7 +56,7 @@ def test_appraised_points_out_of_bounds_are_refused(submitted, staff):
 
 
 def test_a_valid_self_score_is_stored_with_its_points(assessment, unit_head):
-    score = score_set(
+    score = score_write(
         assessment=assessment,
         criterion=crit(assessment, "1.1"),
         user=unit_head,
@@ -76,7 +78,7 @@ def test_appraised_score_is_the_maximum_minus_the_deductions(submitted, staff):
     criterion = crit(submitted, "1.1")
     deduction_add(assessment=submitted, criterion=criterion, points=D("0.75"), user=staff, note="x")
     assert CriterionScore.objects.get(criterion=criterion).points == D("3.25")
-    score_set(assessment=submitted, criterion=criterion, user=staff, appraised_points=D(3))
+    score_write(assessment=submitted, criterion=criterion, user=staff, appraised_points=D(3))
     assert CriterionScore.objects.get(criterion=criterion).points == D("2.25")
 
 
@@ -130,7 +132,7 @@ def test_the_score_form_accepts_a_vietnamese_decimal_comma(framework):
 
 def test_the_unit_cannot_self_score_after_submitting(submitted, unit_head):
     with pytest.raises(DomainError, match="tự đánh giá"):
-        score_set(
+        score_write(
             assessment=submitted,
             criterion=crit(submitted, "1.1"),
             user=unit_head,
@@ -140,7 +142,7 @@ def test_the_unit_cannot_self_score_after_submitting(submitted, unit_head):
 
 def test_unit_head_cannot_write_appraisal_points(submitted, unit_head):
     with pytest.raises(DomainError, match="thẩm định"):
-        score_set(
+        score_write(
             assessment=submitted,
             criterion=crit(submitted, "1.1"),
             user=unit_head,
@@ -153,4 +155,4 @@ def test_survey_criteria_are_not_self_scored(assessment, unit_head, framework):
     criterion.method = "survey"
     criterion.save()
     with pytest.raises(DomainError, match="điều tra"):
-        score_set(assessment=assessment, criterion=criterion, user=unit_head, self_points=D(1))
+        score_write(assessment=assessment, criterion=criterion, user=unit_head, self_points=D(1))

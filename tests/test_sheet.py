@@ -9,8 +9,13 @@ from django.utils import translation
 
 from core.errors import DomainError
 from scoring.models import CriterionScore, ReopenRequest, StateChange
-from scoring.services import assessment_transition
-from scoring.sheet_services import StaleSheet, reopen_decide, reopen_request, sheet_save
+from scoring.services import (
+    StaleSheet,
+    assessment_transition,
+    reopen_decide,
+    reopen_request,
+    sheet_save,
+)
 from scoring.workflow import State
 
 from .factories import make_assessment
@@ -183,7 +188,7 @@ def test_saving_a_full_sheet_queues_exactly_one_recompute(
         lambda period_id, unit_ids=None: queued.append(period_id),
     )
     monkeypatch.setattr(
-        "scoring.sheet_services._queue_recompute",
+        "scoring.services.sheet._queue_recompute",
         lambda period_id, unit_ids=None: queued.append(period_id),
     )
     response = client.post(sheet_url(assessment), data)
@@ -433,10 +438,10 @@ def test_the_assessment_list_filters_by_period_group_and_state(
     client.force_login(staff)
     url = reverse("scoring:assessment_list")
     names = lambda r: [a.unit.name for a in r.context["assessments"]]  # noqa: E731
-    assert names(client.get(url, {"ky": 2024})) == ["Sở Tư pháp", "Sở Y tế"]
-    assert names(client.get(url, {"ky": 2024, "trang_thai": "submitted"})) == ["Sở Y tế"]
-    assert names(client.get(url, {"ky": 2024, "khoi": group.pk})) == ["Sở Tư pháp", "Sở Y tế"]
-    assert names(client.get(url, {"ky": 2024, "khoi": group.pk + 99})) == []
+    assert names(client.get(url, {"period": 2024})) == ["Sở Tư pháp", "Sở Y tế"]
+    assert names(client.get(url, {"period": 2024, "trang_thai": "submitted"})) == ["Sở Y tế"]
+    assert names(client.get(url, {"period": 2024, "khoi": group.pk})) == ["Sở Tư pháp", "Sở Y tế"]
+    assert names(client.get(url, {"period": 2024, "khoi": group.pk + 99})) == []
 
 
 def test_a_unit_head_lists_only_their_own_assessments(
@@ -473,7 +478,7 @@ def test_the_gap_report_ranks_criteria_and_units_by_self_minus_appraisal(
         a.state = State.APPRAISED
         a.save()
     client.force_login(staff)
-    response = client.get(reverse("scoring:gap_report"), {"ky": 2024})
+    response = client.get(reverse("scoring:gap_report"), {"period": 2024})
     assert response.status_code == 200
     by_criterion = response.context["by_criterion"]
     assert [(r["criterion__code"], r["gap"], r["units"]) for r in by_criterion] == [

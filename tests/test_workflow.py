@@ -67,7 +67,7 @@ def test_a_user_without_a_role_moves_nothing(assessment, django_user_model):
 def test_the_transition_buttons_speak_the_users_language():
     from django.utils import translation
 
-    from scoring.views import TRANSITION_LABELS
+    from scoring.views.sheet import TRANSITION_LABELS
 
     label = TRANSITION_LABELS[(State.SUBMITTED, State.APPRAISED)]
     with translation.override("vi"):

@@ -26,10 +26,23 @@
     return parseFloat(text);
   }
 
-  function value(row, kind, attr) {
+  // The typed value of a field: its input when editable, else the stored value on the row.
+  function value(row, kind) {
     var input = row.querySelector('input[data-kind="' + kind + '"]');
     if (input) return parse(input.value);
-    return parse(row.dataset[attr]);
+    return parse(row.getAttribute("data-" + kind));
+  }
+
+  // Which typed value counts is the server's rule (indicators.computation.ENTERED_PRECEDENCE),
+  // sent in "sheet-data": the first field in that order with a number in it.
+  var precedence = cfg.enteredPrecedence || [];
+
+  function entered(row) {
+    for (var i = 0; i < precedence.length; i++) {
+      var v = value(row, precedence[i]);
+      if (v !== null && !isNaN(v)) return v;
+    }
+    return undefined;
   }
 
   function clamp(v, max) {
@@ -46,13 +59,9 @@
       var deducted = parseFloat(row.dataset.deducted) || 0;
       var na = row.querySelector("input.na");
       var notApplicable = na ? na.checked : row.dataset.na === "1";
-      var self = value(row, "self_points", "self");
-      var a1 = value(row, "appraised_points", "appr1");
-      var a2 = value(row, "final_points", "appr2");
-      var entered = [a2, a1, self].find(function (v) {
-        return v !== null && !isNaN(v);
-      });
-      var base = entered !== undefined ? entered : parseFloat(row.dataset.base) || 0;
+      var self = value(row, "self_points");
+      var typed = entered(row);
+      var base = typed !== undefined ? typed : parseFloat(row.dataset.base) || 0;
       var points = clamp(base - deducted, max);
       var cell = row.querySelector("[data-points]");
       if (cell) cell.textContent = fmt.format(points);

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from scoring.sheet_services import evidence_orphans_remove
+from scoring.services.evidence_orphans import evidence_orphans_remove
 
 
 class Command(BaseCommand):

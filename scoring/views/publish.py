@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.permissions import Action, require
 
-from .models import Period
-from .snapshots import period_publish, snapshot_correct
+from ..models import Period
+from ..snapshots import period_publish, snapshot_correct
 
 
 def _back(period: Period) -> HttpResponse:
-    return redirect(f"{reverse('scoring:assessment_list')}?ky={period.year}")
+    return redirect(f"{reverse('scoring:assessment_list')}?period={period.year}")
 
 
 @login_required

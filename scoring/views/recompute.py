@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.permissions import Action, can, require
 
-from .models import Period, RecomputeRun
-from .recompute import recompute_request
-from .selectors_results import period_recompute_status
+from ..models import Period, RecomputeRun
+from ..recompute import recompute_request
+from ..selectors.recompute_status import period_recompute_status
 
 # How often the fragment asks again while a recompute is pending.
 POLL_SECONDS = 2

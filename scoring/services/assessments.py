@@ -1,0 +1,61 @@
+"""Creating assessments and moving them along the workflow."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError, TransitionNotAllowed
+from core.roles import roles_of
+from indicators.models import Framework
+from units.models import Unit
+
+from ..models import Assessment, Period, StateChange
+from ..workflow import State, may_transition
+from .results import _queue_recompute
+from .sheet import ready_to_submit_errors
+
+
+def assessment_create(
+    *, period: Period, unit: Unit, framework: Framework | None = None
+) -> Assessment:
+    if framework is None:
+        framework = Framework.objects.filter(year=period.year, unit_kind=unit.kind).first()
+        if framework is None:
+            raise DomainError(
+                _("Chưa có bộ chỉ số năm %(year)s cho loại đơn vị của %(unit)s.")
+                % {"year": period.year, "unit": unit.name}
+            )
+    if not unit.exists_in(period.year):
+        raise DomainError(
+            _("Đơn vị %(unit)s không tồn tại trong năm %(year)s.")
+            % {"unit": unit.name, "year": period.year}
+        )
+    return Assessment.objects.create(period=period, unit=unit, framework=framework)
+
+
+@transaction.atomic
+def assessment_transition(
+    *, assessment: Assessment, to_state: State, user, reason: str = ""
+) -> Assessment:
+    """Move an assessment along the workflow; refused unless the (from, to) move is allowed for the
+    user's roles (scoring.workflow.TRANSITIONS)."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    current = State(assessment.state)
+    target = State(to_state)
+    if not may_transition(current, target, roles_of(user)):
+        raise TransitionNotAllowed(
+            _("Không thể chuyển bản đánh giá từ “%(from)s” sang “%(to)s”.")
+            % {"from": current.label, "to": target.label}
+        )
+    if (current, target) == (State.SELF_ASSESSED, State.SUBMITTED):
+        errors = ready_to_submit_errors(assessment)
+        if errors:
+            raise DomainError(errors)
+    StateChange.objects.create(
+        assessment=assessment, from_state=current, to_state=target, by=user, reason=reason
+    )
+    assessment.state = target
+    assessment.save(update_fields=["state", "updated_at"])
+    _queue_recompute(assessment.period_id, [assessment.unit_id])
+    return assessment
