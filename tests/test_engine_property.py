@@ -45,8 +45,14 @@ from indicators.computation import (
 from indicators.models import Criterion, RatingBand
 from indicators.services import criterion_create
 from scoring.models import Adjustment, AssessmentResult, ComponentResult
-from scoring.services import assessment_create, assessment_transition, deduction_add
-from scoring.sheet_services import explanation_decide, explanation_submit, sheet_save
+from scoring.services import (
+    assessment_create,
+    assessment_transition,
+    deduction_add,
+    explanation_decide,
+    explanation_submit,
+    sheet_save,
+)
 from scoring.workflow import State
 from units.models import GroupMembership, UnitKind
 
