@@ -30,6 +30,7 @@ import os
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -39,6 +40,7 @@ from indicators.computation import (
     CriterionRule,
     competition_ranks,
     criterion_points,
+    entered_points,
     percent,
     quantize,
 )
@@ -296,9 +298,12 @@ def expected_results(world: World) -> Expected:
                 maximum += leaf.max_points
                 if entry is None:
                     continue  # no score row: nothing counted yet
-                entered = next(
-                    (v for v in (entry.final, entry.appraised, entry.self_points) if v is not None),
-                    None,
+                entered = entered_points(
+                    SimpleNamespace(
+                        final_points=entry.final,
+                        appraised_points=entry.appraised,
+                        self_points=entry.self_points,
+                    )
                 )
                 deducted = sum((p for p, withdrawn in entry.deductions if not withdrawn), ZERO)
                 points += criterion_points(
