@@ -402,12 +402,13 @@ def test_the_merged_unit_is_compared_with_its_predecessors(db, client):
 
 def in_memory_comparison(who, year: int, code: str):
     """The comparison computed the slow way: every row of both years read, joined in Python."""
-    from reports import selectors
+    from reports.selectors.results import group_rows, period_rows
+    from reports.selectors.unit import predecessor_map
 
-    rows = selectors.period_results(who, period=period(year), group=group(code)).rows
-    before = selectors.period_results(who, period=period(year - 1)).rows
+    rows = group_rows(who, period=period(year), group=group(code))
+    before = period_rows(who, period=period(year - 1))
     mine = {r.unit_id for r in before}
-    predecessors = selectors.predecessor_map([r.unit_id for r in rows if r.unit_id not in mine])
+    predecessors = predecessor_map([r.unit_id for r in rows if r.unit_id not in mine])
     return computation.compare_periods(rows, before, predecessors)
 
 
@@ -435,7 +436,7 @@ def test_the_comparison_joined_in_the_database_agrees_with_the_join_in_memory(
     db, username, year, code
 ):
     from reports import charts
-    from reports.selectors import compare_with_previous
+    from reports.selectors.comparison import compare_with_previous
 
     who = user(username)
     expected = in_memory_comparison(who, year, code)
@@ -463,7 +464,7 @@ def test_the_comparison_joined_in_the_database_agrees_with_the_join_in_memory(
 
 
 def test_the_comparison_chart_keeps_the_largest_falls_and_rises(db):
-    from reports.selectors import compare_with_previous
+    from reports.selectors.comparison import compare_with_previous
 
     who = user("lanhdao")
     expected = sorted(
@@ -480,21 +481,22 @@ def test_the_comparison_chart_keeps_the_largest_falls_and_rises(db):
 @pytest.mark.parametrize("sort", ["rank", "name", "percent", "total", "change"])
 @pytest.mark.parametrize("descending", [False, True])
 def test_the_ranking_sorted_by_the_database_is_the_ranking_sorted_in_memory(db, sort, descending):
-    from reports import dashboards, selectors
+    from reports import dashboards
+    from reports.selectors.results import group_rows, ranking_page
 
     who = user("lanhdao")
     for year in (2023, 2024):
-        rows = selectors.period_results(who, period=period(year), group=group("khoi-so")).rows
+        rows = group_rows(who, period=period(year), group=group("khoi-so"))
         expected = sorted(rows, key=dashboards.SORTS[sort], reverse=descending)
         for start in (0, 7):
-            found = selectors.period_results(
+            found = ranking_page(
                 who,
                 period=period(year),
                 group=group("khoi-so"),
                 limit=6,
                 offset=start,
                 sort=(sort, descending),
-            ).rows
+            )
             assert found == expected[start : start + 6]
 
 

@@ -1,4 +1,4 @@
-"""Published periods (issue 3): the dashboards, exports and API read the published snapshot, never
+"""Published periods: the dashboards, exports and API read the published snapshot, never
 the live results that changed since, say which version they show, and show an earlier version on
 request; unpublished periods keep saying their results are provisional."""
 
