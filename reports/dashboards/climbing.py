@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .. import computation
-from ..selectors.climb import climb_rows, count_higher, unit_losses_for_climb
+from ..selectors.climb import LostCriterion, climb_rows, count_higher, unit_losses_for_climb
 from ..selectors.results import ResultRow, ranking_page
 from ..selectors.unit import scores_visible
 from .filters import Filters, cached
@@ -26,7 +26,9 @@ class ClimbAnalysis:
     hidden_above: int | None = None
 
 
-def _losses_and_peer_shares(f: Filters, row) -> tuple[list[dict], dict[int, Decimal]]:
+def _losses_and_peer_shares(
+    f: Filters, row: ResultRow
+) -> tuple[list[LostCriterion], dict[int, Decimal]]:
     """The unit's lost criteria and its group's share of published assessments at full marks per
     criterion. The shares count published assessments only, so one cache entry serves every user
     (see filters.cached); one query either way, the shares riding along when they are not cached."""

@@ -7,8 +7,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .. import computation
-from ..selectors.deductions import criterion_losses, lost_points_by_criterion, reasons_summary
+from ..selectors.deductions import (
+    CriterionLoss,
+    ReasonTotal,
+    UnitLoss,
+    criterion_losses,
+    lost_points_by_criterion,
+    reasons_summary,
+)
 from .filters import Filters, cached
+
+
+class ParetoRow(CriterionLoss):
+    """A criterion's lost points with its share of the total (computation.pareto)."""
+
+    share: Decimal  # percent of every point lost
+    cumulative: Decimal  # running share, most lost first
 
 
 @dataclass
@@ -25,21 +39,21 @@ class Drill:
     """The units that lost points on one criterion, those that lost most first."""
 
     code: str
-    units: list[dict]  # criterion_losses' rows
+    units: list[UnitLoss]
     name: str = ""
     more: bool = False  # the page shows the first ones only; the export has them all
 
 
 @dataclass
 class DeductionAnalysis:
-    criteria: list[dict] = field(default_factory=list)  # lost points per criterion, Pareto order
+    criteria: list[ParetoRow] = field(default_factory=list)  # per criterion, most lost first
     components: list[ComponentLoss] = field(default_factory=list)
-    reasons: list[dict] = field(default_factory=list)  # {"label", "n", "points"}
+    reasons: list[ReasonTotal] = field(default_factory=list)
     total_lost: Decimal | None = None
     drill: Drill | None = None
 
 
-def _deduction_aggregates(user, f: Filters) -> tuple[list[dict], list[dict]]:
+def _deduction_aggregates(user, f: Filters) -> tuple[list[CriterionLoss], list[ReasonTotal]]:
     """Lost points per criterion and per reason (cached, see filters.cached)."""
     return cached(
         "deductions",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db.models import (
     Avg,
@@ -27,12 +28,27 @@ from units.models import RankingGroup
 from .results import ResultRow, source
 from .snapshots import LATEST, Edition, EditionChoice
 
+
+class LostCriterion(TypedDict):
+    """A criterion where the assessment lost points."""
+
+    criterion_id: int
+    max_points: Decimal
+    points: Decimal
+    code: str
+    name: str
+    method: str
+    ccode: str  # its component's code
+    n: int  # active deductions on it
+    deductions: int  # the same count, by its name
+
+
 _LOSS_COLUMNS = ("criterion_id", "max_points", "points", "code", "name", "method", "ccode", "n")
 
 
 def unit_losses_for_climb(
     assessment_id: int, *, peers_of: tuple[int, int | None] | None = None
-) -> tuple[list[dict], dict[int, Decimal] | None]:
+) -> tuple[list[LostCriterion], dict[int, Decimal] | None]:
     """The criteria where an assessment lost points and whether a deduction explains the loss,
     in criterion order; with `peers_of` = (period id, group id), also the share of that group's
     published assessments at full marks per criterion (else None). One query either way: the

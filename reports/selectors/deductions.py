@@ -3,6 +3,9 @@ user may see, and the drill-down of one criterion."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import TypedDict
+
 from django.db.models import Count, F, Q, Sum
 
 from indicators.models import Criterion
@@ -11,6 +14,54 @@ from scoring.permissions import assessments_visible_to
 from units.models import RankingGroup
 
 from .components import component_order
+
+
+class CriterionLoss(TypedDict):
+    """Points lost on one criterion (merged by code) over the visible assessments."""
+
+    code: str
+    name: str
+    component_code: str
+    component_name: str
+    lost: Decimal
+    maximum: Decimal
+    units: int  # assessments that lost points on it
+    assessments: int  # assessments scored on it
+
+
+class ComponentLossTotal(TypedDict):
+    code: str
+    name: str
+    lost: Decimal
+    maximum: Decimal
+
+
+class DeductionNote(TypedDict):
+    score_id: int
+    points: Decimal
+    note: str
+    reason_label: str | None
+
+
+class UnitLoss(TypedDict):
+    """A unit that lost points on the criterion of a drill-down."""
+
+    id: int  # the criterion score
+    max_points: Decimal
+    points: Decimal
+    self_explanation: str
+    unit_id: int
+    unit_name: str
+    state: str
+    criterion_name: str
+    lost: Decimal
+    deductions: list[DeductionNote]
+
+
+class ReasonTotal(TypedDict):
+    label: str | None
+    n: int  # deductions
+    points: Decimal
 
 
 def _visible_scores(user, *, period: Period, group: RankingGroup | None):
@@ -22,7 +73,9 @@ def _visible_scores(user, *, period: Period, group: RankingGroup | None):
     return CriterionScore.objects.filter(assessment__in=assessments, not_applicable=False)
 
 
-def lost_points_by_criterion(user, *, period: Period, group: RankingGroup | None) -> list[dict]:
+def lost_points_by_criterion(
+    user, *, period: Period, group: RankingGroup | None
+) -> list[CriterionLoss]:
     """Points lost (maximum − points) per criterion over the visible assessments, most first.
 
     A hash aggregate over a million scores grouped by the criterion id alone (no join per score);
@@ -65,7 +118,9 @@ def lost_points_by_criterion(user, *, period: Period, group: RankingGroup | None
     )
 
 
-def lost_points_by_component(user, *, period: Period, group: RankingGroup | None) -> list[dict]:
+def lost_points_by_component(
+    user, *, period: Period, group: RankingGroup | None
+) -> list[ComponentLossTotal]:
     scores = _visible_scores(user, period=period, group=group)
     return sorted(
         scores.values(code=F("component__code"))
@@ -86,7 +141,7 @@ def criterion_losses(
     group: RankingGroup | None,
     criterion_code: str,
     limit: int | None = None,
-) -> list[dict]:
+) -> list[UnitLoss]:
     """The drill-down of one criterion: each unit that lost points on it, with its deductions,
     those that lost most first; `limit` keeps the first ones (a page), the export takes all."""
     # The criterion of this period's frameworks only: each year's framework has a criterion of
@@ -126,7 +181,7 @@ def criterion_losses(
     return sorted(rows.values(), key=lambda r: (-r["lost"], r["unit_name"]))
 
 
-def reasons_summary(user, *, period: Period, group: RankingGroup | None) -> list[dict]:
+def reasons_summary(user, *, period: Period, group: RankingGroup | None) -> list[ReasonTotal]:
     """How many deductions and points each reason accounts for."""
     assessments = assessments_visible_to(
         user, Assessment.objects.filter(period=period, result__isnull=False)

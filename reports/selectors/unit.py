@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db.models import F
 
@@ -57,6 +59,23 @@ def visible_assessment(user, *, unit: Unit, period: Period) -> Assessment | None
     )
 
 
+class Explanation(TypedDict):
+    text: str
+    status: str
+
+
+class LineDeduction(TypedDict):
+    """An active deduction on a criterion score, with the unit's explanations of it."""
+
+    id: int
+    score_id: int
+    points: Decimal
+    note: str
+    created_at: datetime
+    reason_label: str | None
+    explanations: list[Explanation]
+
+
 @dataclass
 class CriterionLine:
     score_id: int | None  # None: the criterion has not been scored yet (it counts 0 points)
@@ -71,7 +90,7 @@ class CriterionLine:
     not_applicable: bool
     self_explanation: str
     comment: str
-    deductions: list[dict] = field(default_factory=list)
+    deductions: list[LineDeduction] = field(default_factory=list)
     detail_url: str | None = None
     position: int = 0
 
