@@ -92,7 +92,7 @@ def latest_edition(period: Period) -> Edition | None:
 
 def resolve_edition(period: Period, edition: EditionChoice) -> Edition | None:
     """The edition a reader was told to show, LATEST looked up."""
-    return latest_edition(period) if edition == LATEST else edition
+    return latest_edition(period) if isinstance(edition, str) else edition
 
 
 def choose_version(period: Period, version: int, *, latest: Edition | None) -> Edition | None:
