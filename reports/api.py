@@ -18,7 +18,10 @@ from core.numbers import fmt_machine
 from core.permissions import Action, can
 from units.models import Unit
 
-from . import dashboards, selectors
+from . import dashboards
+from .selectors.filters import periods_and_groups
+from .selectors.results import history_rows, ranking_page, ranking_totals
+from .selectors.unit import unit_lineage
 
 
 def _denied(request: HttpRequest) -> JsonResponse | None:
@@ -67,11 +70,13 @@ def periods(request: HttpRequest) -> JsonResponse:
     """The periods and groups that ?period= and ?group= accept."""
     if (denied := _denied(request)) is not None:
         return denied
-    period_list, groups = selectors.periods_and_groups()
+    choices = periods_and_groups()
     return JsonResponse(
         {
-            "periods": [{"year": p.year, "name": p.name, "status": p.status} for p in period_list],
-            "groups": [{"code": g.code, "name": g.name} for g in groups],
+            "periods": [
+                {"year": p.year, "name": p.name, "status": p.status} for p in choices.periods
+            ],
+            "groups": [{"code": g.code, "name": g.name} for g in choices.groups],
         }
     )
 
@@ -112,7 +117,7 @@ def results(request: HttpRequest) -> JsonResponse:
         )
     if f.period is None or f.group is None:
         return JsonResponse({"error": _("Chưa có kỳ đánh giá hoặc khối nào.")}, status=404)
-    totals = selectors.ranking_totals(request.user, period=f.period, group=f.group)
+    totals = ranking_totals(request.user, period=f.period, group=f.group, edition=f.edition)
     pages = max(1, -(-totals.count // size))
     if page > pages:
         return JsonResponse(
@@ -122,9 +127,14 @@ def results(request: HttpRequest) -> JsonResponse:
             },
             status=404,
         )
-    rows = selectors.period_results(
-        request.user, period=f.period, group=f.group, limit=size, offset=(page - 1) * size
-    ).rows
+    rows = ranking_page(
+        request.user,
+        period=f.period,
+        group=f.group,
+        limit=size,
+        offset=(page - 1) * size,
+        edition=f.edition,
+    )
     return JsonResponse(
         {
             "period": {"year": f.period.year, "name": f.period.name},
@@ -151,8 +161,8 @@ def unit_history(request: HttpRequest, unit_id: int) -> JsonResponse:
     if (denied := _denied(request)) is not None:
         return denied
     unit = get_object_or_404(Unit, pk=unit_id)
-    lineage = selectors.unit_lineage(unit)
-    rows = selectors.period_results(request.user, period=None, unit_ids=lineage).rows
+    lineage = unit_lineage(unit)
+    rows = history_rows(request.user, unit_ids=lineage)
     return JsonResponse(
         {
             "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},

@@ -22,7 +22,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from core.numbers import decimal_mark, fmt_fixed
 
 from .computation import Comparison
-from .dashboards import Filters
+from .dashboards import (
+    ClimbAnalysis,
+    ComparisonPage,
+    DeductionAnalysis,
+    Filters,
+    Heatmap,
+    RankingPage,
+    UnitProfile,
+)
 
 
 @dataclass
@@ -73,7 +81,7 @@ def _slug(f: Filters, stem: str) -> str:
 # --- the tables ----------------------------------------------------------------------------------
 
 
-def ranking_table(f: Filters, data: dict) -> Table:
+def ranking_table(f: Filters, data: RankingPage) -> Table:
     edition = f.edition if f.period is not None else None
     version = edition.version if edition is not None else None
     return Table(
@@ -107,24 +115,24 @@ def ranking_table(f: Filters, data: dict) -> Table:
                 _status(r.published),
                 version,
             ]
-            for r in data["rows"]
+            for r in data.rows
         ],
     )
 
 
-def heatmap_table(f: Filters, data: dict) -> Table:
-    codes = [code for code, _name in data["components"]]
+def heatmap_table(f: Filters, data: Heatmap) -> Table:
+    codes = [code for code, _name in data.components]
     rows = [
         [
-            u["row"].rank,
-            u["row"].unit_name,
-            *[(u["cells"][c].percent if u["cells"][c] else None) for c in codes],
-            u["row"].percent,
-            _status(u["row"].published),
+            u.row.rank,
+            u.row.unit_name,
+            *[(u.cells[c].percent if u.cells[c] else None) for c in codes],
+            u.row.percent,
+            _status(u.row.published),
         ]
-        for u in data["units"]
+        for u in data.units
     ]
-    rows.append([None, _("Trung bình khối"), *[data["averages"].get(c) for c in codes], None, ""])
+    rows.append([None, _("Trung bình khối"), *[data.averages.get(c) for c in codes], None, ""])
     return Table(
         title=_("Tỷ lệ điểm đạt của các chỉ số thành phần (% điểm tối đa)"),
         subtitle=_subtitle(f),
@@ -132,7 +140,7 @@ def heatmap_table(f: Filters, data: dict) -> Table:
         headers=[
             _("Hạng"),
             _("Đơn vị"),
-            *[f"{code}. {name}" for code, name in data["components"]],
+            *[f"{code}. {name}" for code, name in data.components],
             _("Chỉ số (%)"),
             _("Tình trạng"),
         ],
@@ -141,13 +149,13 @@ def heatmap_table(f: Filters, data: dict) -> Table:
     )
 
 
-def deductions_table(f: Filters, data: dict) -> Table:
-    if data.get("drill"):
-        drill = data["drill"]
+def deductions_table(f: Filters, data: DeductionAnalysis) -> Table:
+    if data.drill:
+        drill = data.drill
         return Table(
-            title=_("Các đơn vị bị trừ điểm ở tiêu chí %(code)s") % {"code": drill["code"]},
-            subtitle=_subtitle(f, live=True) + (f" · {drill['name']}" if drill["name"] else ""),
-            filename=_slug(f, f"tru-diem-{drill['code']}"),
+            title=_("Các đơn vị bị trừ điểm ở tiêu chí %(code)s") % {"code": drill.code},
+            subtitle=_subtitle(f, live=True) + (f" · {drill.name}" if drill.name else ""),
+            filename=_slug(f, f"tru-diem-{drill.code}"),
             headers=[
                 _("Đơn vị"),
                 _("Điểm tối đa"),
@@ -168,7 +176,7 @@ def deductions_table(f: Filters, data: dict) -> Table:
                     "; ".join(d["note"] for d in u["deductions"]),
                     u["self_explanation"],
                 ]
-                for u in drill["units"]
+                for u in drill.units
             ],
         )
     return Table(
@@ -195,14 +203,14 @@ def deductions_table(f: Filters, data: dict) -> Table:
                 r["cumulative"],
                 r["units"],
             ]
-            for r in data["criteria"]
+            for r in data.criteria
         ],
     )
 
 
-def comparison_table(f: Filters, data: dict) -> Table:
-    previous = data.get("previous")
-    rows: Sequence[Comparison] = data["rows"]
+def comparison_table(f: Filters, data: ComparisonPage) -> Table:
+    previous = data.previous
+    rows: Sequence[Comparison] = data.rows
     return Table(
         title=_("So sánh kết quả với năm trước"),
         subtitle=_subtitle(f),
@@ -240,10 +248,10 @@ def comparison_table(f: Filters, data: dict) -> Table:
     )
 
 
-def climb_table(f: Filters, data: dict) -> Table:
-    me = data.get("unit")
+def climb_table(f: Filters, data: ClimbAnalysis) -> Table:
+    me = data.unit
     rows = []
-    for t in data.get("targets", []):
+    for t in data.targets:
         rows.append(
             [
                 t.steps,
@@ -273,10 +281,10 @@ def climb_table(f: Filters, data: dict) -> Table:
     )
 
 
-def unit_table(f: Filters, data: dict) -> Table:
-    unit = data["unit"]
+def unit_table(f: Filters, data: UnitProfile) -> Table:
+    unit = data.unit
     rows = []
-    for line in data.get("lines", []):
+    for line in data.lines:
         if line.deductions:
             for d in line.deductions:
                 rows.append(

@@ -213,8 +213,8 @@ def _render(template: str, context: dict) -> bytes:
 def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
     user = request.user
     ranking = dashboards.ranking(user, f, everything=True)
-    rows = ranking["rows"]
-    summary = ranking["summary"]
+    rows = ranking.rows
+    summary = ranking.summary
     colours = _band_colour(rows)
     bars = cap(rows, PDF_BARS_CAP)
     bar_rows = bars.head + bars.tail
@@ -232,12 +232,9 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
         if rows
         else ""
     )
-    component_data = (
-        dashboards.heatmap(user, f, page=1) if rows else {"components": [], "averages": {}}
-    )
+    component_data = dashboards.heatmap(user, f, page=1) if rows else dashboards.Heatmap([], [], {})
     components = [
-        (code, name, component_data["averages"].get(code))
-        for code, name in component_data["components"]
+        (code, name, component_data.averages.get(code)) for code, name in component_data.components
     ]
     components_svg = (
         svg_grouped_bars(
@@ -248,16 +245,16 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
         else ""
     )
     deductions = dashboards.deduction_analysis(user, f)
-    pareto_rows = deductions["criteria"][:15]
+    pareto_rows = deductions.criteria[:15]
     comparison = dashboards.comparison(user, f)
     lowest = _lowest_bands(rows)
     low_band = [r.unit_name for r in rows if r.band in lowest]
     recommendations = computation.recommendations(
         summary=summary,
         components=components,
-        criteria=deductions["criteria"],
-        reasons=deductions["reasons"],
-        fell=comparison["fell"],
+        criteria=deductions.criteria,
+        reasons=deductions.reasons,
+        fell=comparison.fell,
         low_band_units=low_band,
     )
     context = {
@@ -269,9 +266,9 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
         "bars_hidden": bars.hidden,
         "components": components,
         "components_svg": components_svg,
-        "weakest": component_data.get("weakest"),
+        "weakest": component_data.weakest,
         "deductions": deductions,
-        "pareto_rows": deductions["criteria"][:20],
+        "pareto_rows": deductions.criteria[:20],
         "pareto_svg": svg_pareto(pareto_rows) if pareto_rows else "",
         "comparison": comparison,
         "recommendations": recommendations,
@@ -289,10 +286,10 @@ def _lowest_bands(rows) -> set[str]:
 def unit_report(request, f: dashboards.Filters, unit: Unit) -> tuple[bytes, str]:
     user = request.user
     profile = dashboards.unit_profile(user, f, unit)
-    current = profile["current"]
+    current = profile.current
     context: dict = {"f": f, "today": timezone.localdate(), "profile": profile, "unit": unit}
     if current is not None:
-        f.group = profile.get("group")
+        f.group = profile.group
         climb = dashboards.climb(user, f, unit_id=unit.pk)
         context["climb"] = climb
         context["history_svg"] = svg_hbars(
@@ -302,28 +299,28 @@ def unit_report(request, f: dashboards.Filters, unit: Unit) -> tuple[bytes, str]
                     r.percent,
                     "#2f6fb3" if r.unit_id == unit.pk else "#94a3b8",
                 )
-                for r in profile["history"]
+                for r in profile.history
             ],
-            low=max(0, float(min(r.percent for r in profile["history"])) // 10 * 10 - 10),
+            low=max(0, float(min(r.percent for r in profile.history)) // 10 * 10 - 10),
             label_width=220,
         )
-        comps = profile["components"]
+        comps = profile.components
         context["components_svg"] = svg_grouped_bars(
-            [c["code"] for c in comps],
+            [c.code for c in comps],
             [
-                (unit.name, [c["cell"].percent if c["cell"] else None for c in comps], "#2f6fb3"),
-                (_("Trung bình khối"), [c["average"] for c in comps], "#cbd5e1"),
+                (unit.name, [c.cell.percent if c.cell else None for c in comps], "#2f6fb3"),
+                (_("Trung bình khối"), [c.average for c in comps], "#cbd5e1"),
             ],
         )
-        weak = sorted(
-            (c for c in comps if c["gap"] is not None and c["gap"] < 0), key=lambda c: c["gap"]
-        )
+        weak = sorted((c for c in comps if c.gap is not None and c.gap < 0), key=lambda c: c.gap)
         context["recommendations"] = _unit_recommendations(weak, climb)
     filename = f"bao-cao-{unit.code}-{f.period.year if f.period else ''}.pdf"
     return _render("reports/pdf/unit.html", context), filename
 
 
-def _unit_recommendations(weak: list[dict], climb: dict) -> list[str]:
+def _unit_recommendations(
+    weak: list[dashboards.ComponentVsGroup], climb: dashboards.ClimbAnalysis
+) -> list[str]:
     out = []
     for c in weak[:3]:
         out.append(
@@ -331,15 +328,15 @@ def _unit_recommendations(weak: list[dict], climb: dict) -> list[str]:
                 "Chỉ số thành phần %(code)s «%(name)s» thấp hơn trung bình khối %(gap)s điểm phần "
                 "trăm: rà soát các tiêu chí bị trừ điểm của lĩnh vực này."
             )
-            % {"code": c["code"], "name": c["name"], "gap": _vn(-c["gap"])}
+            % {"code": c.code, "name": c.name, "gap": _vn(-c.gap)}
         )
-    losses = climb.get("losses", [])[:5]
+    losses = climb.losses[:5]
     if losses:
         out.append(
             _("Ưu tiên khắc phục các tiêu chí: %(list)s.")
             % {"list": "; ".join(f"{x.code} (+{_vn(x.lost)})" for x in losses)}
         )
-    for t in climb.get("targets", [])[:1]:
+    for t in climb.targets[:1]:
         if t.points_needed is not None:
             out.append(
                 _(

@@ -1,3 +1,5 @@
+from dataclasses import fields
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +12,7 @@ from scoring.workflow import State
 from units.models import Unit
 
 from . import charts, dashboards, exports
-from .selectors import home_summary
+from .selectors.home import home_summary
 
 
 @login_required
@@ -19,9 +21,11 @@ def home(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_HOME)
     summary = home_summary(request.user)
     state_labels = dict(State.choices)
-    for row in summary.get("state_counts", []):
+    for row in summary.state_counts:
         row["label"] = state_labels.get(row["state"], row["state"])
-    return render(request, "reports/home.html", {"role": primary_role(request.user), **summary})
+    return render(
+        request, "reports/home.html", {"role": primary_role(request.user), **_fields(summary)}
+    )
 
 
 DRILL_CAP = 200
@@ -32,6 +36,11 @@ def _page(request: HttpRequest) -> int:
         return max(1, int(request.GET.get("page", "1")))
     except ValueError:
         return 1
+
+
+def _fields(data) -> dict:
+    """A dashboard's dataclass as template variables (its fields, not copied)."""
+    return {field.name: getattr(data, field.name) for field in fields(data)}
 
 
 def _base(request: HttpRequest, f: dashboards.Filters, tab: str, **extra) -> dict:
@@ -47,8 +56,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
         request.user, f, sort=request.GET.get("sort", "rank"), page=_page(request)
     )
     figure = charts.ranking_bars(
-        data["page_rows"],
-        average=data["summary"].average,
+        data.page_rows,
+        average=data.summary.average,
         highlight=unit_id_of(request.user),
         complete=can(request.user, Action.VIEW_ALL_UNITS),
     )
@@ -56,7 +65,12 @@ def ranking(request: HttpRequest) -> HttpResponse:
         request,
         "reports/ranking.html",
         _base(
-            request, f, "ranking", figure=figure, pager_query=f.query(sort=data.get("sort")), **data
+            request,
+            f,
+            "ranking",
+            figure=figure,
+            pager_query=f.query(sort=data.sort),
+            **_fields(data),
         ),
     )
 
@@ -69,21 +83,20 @@ def heatmap(request: HttpRequest) -> HttpResponse:
     data = dashboards.heatmap(request.user, f, page=_page(request))
     figure = charts.component_heatmap(
         [
-            (
-                u["row"].unit_name,
-                {c: (cell.percent if cell else None) for c, cell in u["cells"].items()},
-            )
-            for u in data["units"]
+            (u.row.unit_name, {c: (cell.percent if cell else None) for c, cell in u.cells.items()})
+            for u in data.units
         ],
-        data["components"],
+        data.components,
     )
     return render(
-        request, "reports/heatmap.html", _base(request, f, "heatmap", figure=figure, **data)
+        request,
+        "reports/heatmap.html",
+        _base(request, f, "heatmap", figure=figure, **_fields(data)),
     )
 
 
 def _sheet_url(assessment) -> str | None:
-    # The scoring sheet (issue 4) shows evidence and history; its own view checks access again.
+    # The scoring sheet shows evidence and history; its own view checks access again.
     if assessment is None:
         return None
     try:
@@ -110,17 +123,17 @@ def unit_profile(request: HttpRequest, unit_id: int) -> HttpResponse:
     f = dashboards.parse_filters(request.user, request.GET, need_group=False)
     unit = get_object_or_404(Unit, pk=unit_id)
     data = dashboards.unit_profile(request.user, f, unit)
-    _link_criteria(data.get("assessment"), data.get("lines", []))
+    _link_criteria(data.assessment, data.lines)
     figures = {
-        "history": charts.history_lines(data["series"]) if data["series"] else None,
+        "history": charts.history_lines(data.series) if data.series else None,
         "components": charts.components_vs_average(
             [
-                (c["code"], c["name"], c["cell"].percent if c["cell"] else None, c["average"])
-                for c in data["components"]
+                (c.code, c.name, c.cell.percent if c.cell else None, c.average)
+                for c in data.components
             ],
             unit.name,
         )
-        if data["components"]
+        if data.components
         else None,
     }
     return render(
@@ -131,9 +144,9 @@ def unit_profile(request: HttpRequest, unit_id: int) -> HttpResponse:
             f,
             "unit",
             figures=figures,
-            sheet_url=_sheet_url(data.get("assessment")),
+            sheet_url=_sheet_url(data.assessment),
             unit_query=f.query(unit=unit.pk),
-            **data,
+            **_fields(data),
         ),
     )
 
@@ -149,10 +162,10 @@ def deductions(request: HttpRequest) -> HttpResponse:
     data = dashboards.deduction_analysis(
         request.user, f, criterion=criterion, drill_limit=DRILL_CAP
     )
-    figure = charts.pareto_chart(data["criteria"]) if data["criteria"] else None
-    if data["drill"] and len(data["drill"]["units"]) > DRILL_CAP:
-        data["drill"]["more"] = True
-        data["drill"]["units"] = data["drill"]["units"][:DRILL_CAP]
+    figure = charts.pareto_chart(data.criteria) if data.criteria else None
+    if data.drill and len(data.drill.units) > DRILL_CAP:
+        data.drill.more = True
+        data.drill.units = data.drill.units[:DRILL_CAP]
     return render(
         request,
         "reports/deductions.html",
@@ -162,9 +175,9 @@ def deductions(request: HttpRequest) -> HttpResponse:
             "deductions",
             figure=figure,
             criterion=criterion,
-            all_components=data["components"],
+            all_components=data.components,
             export_query=f.query(criterion=criterion),
-            **data,
+            **_fields(data),
         ),
     )
 
@@ -178,9 +191,9 @@ def climb(request: HttpRequest) -> HttpResponse:
     if unit_id is None:
         unit_id = unit_id_of(request.user)
     data = dashboards.climb(request.user, f, unit_id=unit_id)
-    if unit_id and data["row"] is None and request.GET.get("unit"):
+    if unit_id and data.row is None and request.GET.get("unit"):
         f.errors.append(_("Không có kết quả của đơn vị này trong khối và kỳ đã chọn."))
-    figure = charts.climb_chart(data["unit"], data["targets"]) if data.get("unit") else None
+    figure = charts.climb_chart(data.unit, data.targets) if data.unit else None
     return render(
         request,
         "reports/climb.html",
@@ -191,7 +204,7 @@ def climb(request: HttpRequest) -> HttpResponse:
             figure=figure,
             unit_id=unit_id,
             export_query=f.query(unit=unit_id),
-            **data,
+            **_fields(data),
         ),
     )
 
@@ -202,11 +215,11 @@ def comparison(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_DASHBOARDS)
     f = dashboards.parse_filters(request.user, request.GET)
     data = dashboards.comparison(request.user, f, page=_page(request))
-    figure = charts.comparison_bars(data["chart_rows"]) if data["chart_rows"] else None
+    figure = charts.comparison_bars(data.chart_rows) if data.chart_rows else None
     return render(
         request,
         "reports/comparison.html",
-        _base(request, f, "comparison", figure=figure, **data),
+        _base(request, f, "comparison", figure=figure, **_fields(data)),
     )
 
 

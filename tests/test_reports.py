@@ -125,9 +125,9 @@ def test_the_heatmap_shows_each_units_component_percent_and_the_group_average(db
         ).select_related("component")
     }
     shown = {
-        (u["row"].unit_id, code): cell.percent
+        (u.row.unit_id, code): cell.percent
         for u in response.context["units"]
-        for code, cell in u["cells"].items()
+        for code, cell in u.cells.items()
     }
     assert shown == expected
     assert len(response.context["components"]) == 8
@@ -146,13 +146,13 @@ def test_the_heatmap_sorted_by_a_component_puts_the_weakest_first(db, client):
     units = get(
         client, "lanhdao", "heatmap", period="2023", group="khoi-so", component="3"
     ).context["units"]
-    values = [u["cells"]["3"].percent for u in units]
+    values = [u.cells["3"].percent for u in units]
     assert values == sorted(values)
 
 
 def test_a_unit_heads_heatmap_of_the_open_round_holds_only_their_unit(db, client):
     response = get(client, "thutruong.stp", "heatmap", period="2024", group="khoi-so")
-    assert [u["row"].unit_id for u in response.context["units"]] == [unit("so-tu-phap").pk]
+    assert [u.row.unit_id for u in response.context["units"]] == [unit("so-tu-phap").pk]
     own = ComponentResult.objects.filter(
         assessment__period__year=2024, assessment__unit__code="so-tu-phap"
     )
@@ -200,7 +200,7 @@ def test_a_drafting_units_profile_counts_its_unscored_criteria_as_lost(db, clien
         c.component.code: c.max_points - c.points
         for c in ComponentResult.objects.filter(assessment=assessment).select_related("component")
     }
-    shown = {c["code"]: c["lost"] for c in response.context["components"]}
+    shown = {c.code: c.lost for c in response.context["components"]}
     assert shown == stored_components
     unscored = [line for line in response.context["lines"] if line.unscored]
     scored = set(
@@ -219,15 +219,15 @@ def test_the_profile_compares_each_component_with_the_group_average(db, client):
     components = get(client, "lanhdao", "unit", merged.pk, period="2024").context["components"]
     for c in components:
         stored_percent = ComponentResult.objects.get(
-            assessment__unit=merged, assessment__period__year=2024, component__code=c["code"]
+            assessment__unit=merged, assessment__period__year=2024, component__code=c.code
         ).percent
-        assert c["cell"].percent == stored_percent
+        assert c.cell.percent == stored_percent
         average = ComponentResult.objects.filter(
             assessment__period__year=2024,
             assessment__result__group__code="khoi-so",
-            component__code=c["code"],
+            component__code=c.code,
         ).aggregate(a=Avg("percent"))["a"]
-        assert c["average"] == Decimal(average).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        assert c.average == Decimal(average).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def test_a_unit_head_cannot_read_another_units_provisional_profile(db, client):
@@ -287,7 +287,7 @@ def test_the_drill_down_lists_the_units_that_lost_points_with_their_reasons(db, 
         criterion__code=code,
         points__lt=F("max_points"),
     )
-    assert {u["unit_id"] for u in drill["units"]} == set(
+    assert {u["unit_id"] for u in drill.units} == set(
         losers.values_list("assessment__unit_id", flat=True)
     )
     page = response.content.decode()
@@ -402,12 +402,13 @@ def test_the_merged_unit_is_compared_with_its_predecessors(db, client):
 
 def in_memory_comparison(who, year: int, code: str):
     """The comparison computed the slow way: every row of both years read, joined in Python."""
-    from reports import selectors
+    from reports.selectors.results import group_rows, period_rows
+    from reports.selectors.unit import predecessor_map
 
-    rows = selectors.period_results(who, period=period(year), group=group(code)).rows
-    before = selectors.period_results(who, period=period(year - 1)).rows
+    rows = group_rows(who, period=period(year), group=group(code))
+    before = period_rows(who, period=period(year - 1))
     mine = {r.unit_id for r in before}
-    predecessors = selectors.predecessor_map([r.unit_id for r in rows if r.unit_id not in mine])
+    predecessors = predecessor_map([r.unit_id for r in rows if r.unit_id not in mine])
     return computation.compare_periods(rows, before, predecessors)
 
 
@@ -435,7 +436,7 @@ def test_the_comparison_joined_in_the_database_agrees_with_the_join_in_memory(
     db, username, year, code
 ):
     from reports import charts
-    from reports.selectors import compare_with_previous
+    from reports.selectors.comparison import compare_with_previous
 
     who = user(username)
     expected = in_memory_comparison(who, year, code)
@@ -463,7 +464,7 @@ def test_the_comparison_joined_in_the_database_agrees_with_the_join_in_memory(
 
 
 def test_the_comparison_chart_keeps_the_largest_falls_and_rises(db):
-    from reports.selectors import compare_with_previous
+    from reports.selectors.comparison import compare_with_previous
 
     who = user("lanhdao")
     expected = sorted(
@@ -480,21 +481,22 @@ def test_the_comparison_chart_keeps_the_largest_falls_and_rises(db):
 @pytest.mark.parametrize("sort", ["rank", "name", "percent", "total", "change"])
 @pytest.mark.parametrize("descending", [False, True])
 def test_the_ranking_sorted_by_the_database_is_the_ranking_sorted_in_memory(db, sort, descending):
-    from reports import dashboards, selectors
+    from reports import dashboards
+    from reports.selectors.results import group_rows, ranking_page
 
     who = user("lanhdao")
     for year in (2023, 2024):
-        rows = selectors.period_results(who, period=period(year), group=group("khoi-so")).rows
+        rows = group_rows(who, period=period(year), group=group("khoi-so"))
         expected = sorted(rows, key=dashboards.SORTS[sort], reverse=descending)
         for start in (0, 7):
-            found = selectors.period_results(
+            found = ranking_page(
                 who,
                 period=period(year),
                 group=group("khoi-so"),
                 limit=6,
                 offset=start,
                 sort=(sort, descending),
-            ).rows
+            )
             assert found == expected[start : start + 6]
 
 

@@ -187,13 +187,14 @@ def test_the_climb_read_from_the_database_agrees_with_the_whole_ranking_in_memor
     """The climb page reads three units above and counts the rest in SQL; the arithmetic over the
     whole group in memory must give the same targets, new ranks and a picker around the unit."""
     from reports import computation, dashboards
-    from reports.selectors import period_results
+    from reports.dashboards.climbing import standing
+    from reports.selectors.results import group_rows
 
     client.force_login(leader)
     query = params()
     period = Period.objects.get(year=query["period"])
     group = RankingGroup.objects.get(code=query["group"])
-    rows = period_results(leader, period=period, group=group).rows
+    rows = group_rows(leader, period=period, group=group)
     # Most units keep full marks (rank 1); among the others: one in the middle, one tied with
     # the next unit, and the last one.
     ranked = [r for r in rows if r.rank is not None and r.rank > 500]
@@ -202,7 +203,7 @@ def test_the_climb_read_from_the_database_agrees_with_the_whole_ranking_in_memor
     for row in (middle, tied, rows[-1]):
         response = client.get(reverse("reports:climb"), {**query, "unit": str(row.unit_id)})
         got = response.context["targets"]
-        standings = [dashboards._standing(r) for r in rows]
+        standings = [standing(r) for r in rows]
         me = next(s for s in standings if s.unit_id == row.unit_id)
         expected = computation.climb(me, standings, [])
         assert [(t.target.unit_id, t.points_needed, t.new_rank) for t in got] == [

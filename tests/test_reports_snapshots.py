@@ -90,9 +90,7 @@ def test_a_correction_shows_version_2_its_reason_and_version_1_on_request(db, cl
     # The tabs keep the version: the heatmap of version 1 shows version 1 too.
     assert "version=1" in page
     heat = get(client, "lanhdao", "heatmap", period="2024", group=GROUP, version="1")
-    row = next(
-        u["row"] for u in heat.context["units"] if u["row"].unit_id == best.assessment.unit_id
-    )
+    row = next(u.row for u in heat.context["units"] if u.row.unit_id == best.assessment.unit_id)
     assert row.percent == best.percent
 
 
