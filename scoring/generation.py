@@ -2,10 +2,11 @@
 
 Aggregates that are expensive over a national-scale group (the deduction analysis sums a million
 criterion scores, the heatmap averages 80,000 component results) are cached under keys that carry
-this token, so a cached figure is never older than the last change: every recompute and every edit
-that queues one replaces the token when its transaction commits, and all such keys go stale at once.
-One cache read per page. If the cache loses the token (a restart), a new one is drawn and every
-entry is recomputed once.
+this token, so a cached figure is never older than the last recompute: every recompute replaces the
+token when its transaction commits, and all such keys go stale at once. An edit's scores and the
+results computed from them change together, at its recompute, a few seconds after the edit. One
+cache read per page. If the cache loses the token (a restart), a new one is drawn and every entry is
+recomputed once.
 """
 
 from __future__ import annotations
@@ -31,5 +32,19 @@ def bump() -> None:
 
 
 def bump_on_commit() -> None:
-    """Replace the token when the current transaction commits (now, outside one)."""
-    transaction.on_commit(bump, robust=True)
+    """Replace the token when the current transaction commits (now, outside one): once per
+    transaction, however many recomputes it runs (a publication recomputes a period and refreshes
+    the next period's rank changes)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(func, "generation_pending", False)
+        for _sids, func, _robust in connection.run_on_commit
+    ):
+        return  # already replaced when this transaction commits
+
+    def callback() -> None:
+        callback.generation_pending = False
+        bump()
+
+    callback.generation_pending = True
+    transaction.on_commit(callback, robust=True)

@@ -18,7 +18,7 @@ from .models import (
     ResultSnapshotComponent,
     ResultSnapshotRow,
 )
-from .recompute import run_progress
+from .recompute.jobs import run_progress
 
 
 @dataclass(frozen=True)
