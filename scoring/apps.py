@@ -8,4 +8,6 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Recomputes follow the writes of the apps below (units, surveys): see scoring.receivers.
-        from . import receivers  # noqa: F401
+        # The tasks are registered in every process, workers or not: scoring.recompute.jobs sends
+        # them by name (run eagerly in the demo and the tests).
+        from . import receivers, tasks  # noqa: F401

@@ -32,19 +32,5 @@ def bump() -> None:
 
 
 def bump_on_commit() -> None:
-    """Replace the token when the current transaction commits (now, outside one): once per
-    transaction, however many recomputes it runs (a publication recomputes a period and refreshes
-    the next period's rank changes)."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        getattr(func, "generation_pending", False)
-        for _sids, func, _robust in connection.run_on_commit
-    ):
-        return  # already replaced when this transaction commits
-
-    def callback() -> None:
-        callback.generation_pending = False
-        bump()
-
-    callback.generation_pending = True
-    transaction.on_commit(callback, robust=True)
+    """Replace the token when the current transaction commits (now, outside one)."""
+    transaction.on_commit(bump, robust=True)

@@ -24,7 +24,9 @@ def _pending(period_id: int):
     if not connection.in_atomic_block:
         return None
     for _sids, func, _robust in connection.run_on_commit:
-        if getattr(func, "recompute_period_id", None) == period_id and not func.done:
+        if getattr(func, "recompute_period_id", None) == period_id and not getattr(
+            func, "done", False
+        ):
             return func
     return None
 
