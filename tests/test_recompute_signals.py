@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.urls import reverse
 
 from scoring import generation
 from scoring.models import Adjustment, AssessmentResult, RecomputeRun
@@ -167,3 +168,35 @@ def test_units_and_surveys_never_import_scoring():
                 elif isinstance(node, ast.ImportFrom) and node.level == 0:
                     names = [node.module or ""]
                 assert not any(n.split(".")[0] in ("scoring", "reports") for n in names), path
+
+
+def test_moving_a_unit_in_the_units_admin_inline_re_ranks_both_groups(
+    client, admin_user, period, two_groups, django_capture_on_commit_callbacks
+):
+    unit = two_groups["so-a"]
+    membership = GroupMembership.objects.get(unit=unit, year=2024)
+    other = GroupMembership.objects.get(unit__code="so-d").group
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:units_unit_change", args=[unit.pk]),
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "kind": unit.kind,
+                "active_from_year": unit.active_from_year,
+                "memberships-TOTAL_FORMS": 1,
+                "memberships-INITIAL_FORMS": 1,
+                "memberships-0-id": membership.pk,
+                "memberships-0-unit": unit.pk,
+                "memberships-0-group": other.pk,
+                "memberships-0-year": 2024,
+            },
+        )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert ranking(period) == {
+        "so-a": ("khoi-b", 1),
+        "so-b": ("khoi-so", 1),
+        "so-c": ("khoi-so", 2),
+        "so-d": ("khoi-b", 2),
+    }
