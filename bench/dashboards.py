@@ -71,12 +71,12 @@ def _setup() -> None:
     from django.db import connection
 
     from scoring.models import Period
-    from scoring.services import results_recompute
+    from scoring.recompute import recompute_now
 
     if Period.objects.exists() and not AssessmentResult.objects.exists():
         # A build interrupted before its recompute: finish it.
         for period in Period.objects.order_by("year"):
-            results_recompute(period=period)
+            recompute_now(period)
     if not AssessmentResult.objects.exists():
         started = time.perf_counter()
         call_command(

@@ -6,7 +6,7 @@ Builds (once; reused by later runs) 10,000 units × 100 criteria × 1 year = 1,0
 scores with deductions, using `manage.py generate_scale`, in the database named by DATABASE_URL
 (default: `parindex_bench` on the local PostgreSQL, created if missing). Then times, in one run:
 
-  (a) full     the full recompute of the period through the service (results_recompute), with every
+  (a) full     the full recompute of the period through the service (recompute_now), with every
                stored result to rewrite (the stored figures are made stale first), best of 3; the
                first recompute (nothing stored: every row inserted) and one with nothing to change
                are printed too;
@@ -146,7 +146,7 @@ def _full(period, *, cold: bool = False) -> float:
     first made stale (or, with `cold`, deleted so that every row is inserted)."""
     from django.db import connection
 
-    from scoring.services import results_recompute
+    from scoring.recompute import recompute_now
 
     scope = "(SELECT id FROM scoring_assessment WHERE period_id = %s)"
     with connection.cursor() as cursor:
@@ -169,7 +169,7 @@ def _full(period, *, cold: bool = False) -> float:
         cursor.execute("VACUUM ANALYZE scoring_componentresult")
         cursor.execute("VACUUM ANALYZE scoring_assessmentresult")
     started = time.perf_counter()
-    results_recompute(period=period)
+    recompute_now(period)
     return time.perf_counter() - started
 
 
@@ -251,7 +251,7 @@ def _naive(period, sample_units: list[int]) -> float:
 
 def _single_edits(period, rng: random.Random, n: int = 9) -> list[float]:
     from scoring.models import CriterionScore
-    from scoring.services import results_recompute
+    from scoring.recompute import recompute_now
 
     times = []
     ids = list(
@@ -265,17 +265,17 @@ def _single_edits(period, rng: random.Random, n: int = 9) -> list[float]:
         new = score.max_points if old < score.max_points else Decimal(0)
         CriterionScore.objects.filter(pk=pk).update(points=new)
         started = time.perf_counter()
-        results_recompute(period=period, unit_ids=[score.assessment.unit_id])
+        recompute_now(period, unit_ids=[score.assessment.unit_id])
         times.append(time.perf_counter() - started)
         CriterionScore.objects.filter(pk=pk).update(points=old)
-        results_recompute(period=period, unit_ids=[score.assessment.unit_id])
+        recompute_now(period, unit_ids=[score.assessment.unit_id])
     return times
 
 
 def main() -> None:
     period, n_scores = _setup()
     from scoring.models import Assessment, AssessmentResult
-    from scoring.services import results_recompute
+    from scoring.recompute import recompute_now
 
     n_units = Assessment.objects.filter(period=period).count()
     rng = random.Random(7)
@@ -284,7 +284,7 @@ def main() -> None:
     full_times = [_full(period) for _ in range(3)]
     full_s = min(full_times)
     floor_s, floor_times = _best(_floor)
-    warm_s, _ = _best(lambda: results_recompute(period=period))
+    warm_s, _ = _best(lambda: recompute_now(period))
     units = list(Assessment.objects.filter(period=period).values_list("unit_id", flat=True))
     sample = rng.sample(units, SAMPLE)
     naive_sample_s = _naive(period, sample)

@@ -28,7 +28,7 @@ from scoring.models import (
     Period,
     StateChange,
 )
-from scoring.services import results_recompute
+from scoring.recompute import recompute_now
 from scoring.snapshots import period_publish
 from scoring.workflow import State
 from surveys.models import Survey, SurveyResult
@@ -71,7 +71,7 @@ def load_demo(*, seed: int = 2024, log: Callable[[str], None] = print) -> None:
         )
         scored = [u for u in units if u.exists_in(year)]
         _load_year(rng, period, scored, frameworks[year], reasons, users["canbo.snv"])
-        n = results_recompute(period=period)
+        n = recompute_now(period).assessments
         if period.status == Period.Status.CLOSED:
             # Past rounds were published: their results are frozen as version 1.
             period_publish(period=period, user=users["canbo.snv"])
@@ -352,7 +352,7 @@ def _score(rng, assessment, criterion, quality, appraised, reasons, appraiser, s
         pct = sipas if criterion.code.startswith("8.1") else social
         value = quantize(criterion.max_points * pct / 100)
         # Survey-derived points come from the survey whatever the state of the appraisal, and are
-        # stored where scoring.services.survey_results_apply puts them.
+        # stored where scoring.survey_points.survey_points_apply puts them.
         score.appraised_points = value
         score.points = criterion_points(rule, entered=value)
         score.self_explanation = ""

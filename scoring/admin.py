@@ -20,6 +20,7 @@ from .models import (
     ResultSnapshotRow,
     StateChange,
 )
+from .recompute import recompute_on_commit
 
 
 @admin.register(Period)
@@ -98,11 +99,11 @@ class AdjustmentAdmin(LocalizedDecimals, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        _queue_recompute(obj.assessment.period_id, [obj.assessment.unit_id])
+        recompute_on_commit(obj.assessment.period_id, [obj.assessment.unit_id])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        _queue_recompute(obj.assessment.period_id, [obj.assessment.unit_id])
+        recompute_on_commit(obj.assessment.period_id, [obj.assessment.unit_id])
 
     def delete_queryset(self, request, queryset):
         touched = {
@@ -110,7 +111,7 @@ class AdjustmentAdmin(LocalizedDecimals, SimpleHistoryAdmin):
         }
         super().delete_queryset(request, queryset)
         for period_id, unit_id in touched:
-            _queue_recompute(period_id, [unit_id])
+            recompute_on_commit(period_id, [unit_id])
 
 
 @admin.register(StateChange)
@@ -195,67 +196,3 @@ class ResultSnapshotAdmin(_ReadOnly):
     list_display = ["period", "version", "kind", "created_by", "created_at", "reason"]
     list_filter = ["period", "kind"]
     inlines = [ResultSnapshotRowInline]
-
-
-# Edits made in the units and surveys admins change results: the scoring app (higher in the
-# dependency order) wraps those admins so that the recompute follows, instead of units or surveys
-# importing scoring.
-from surveys.admin import SurveyAdmin, SurveyResultAdmin  # noqa: E402
-from surveys.models import Survey, SurveyResult  # noqa: E402
-from units.admin import GroupMembershipAdmin, UnitAdmin  # noqa: E402
-from units.models import GroupMembership, Unit  # noqa: E402
-
-from .services import (  # noqa: E402
-    _queue_recompute,
-    memberships_changed,
-    survey_results_apply,
-)
-
-
-class RecomputingGroupMembershipAdmin(GroupMembershipAdmin):
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        memberships_changed(year=obj.year, unit_ids=[obj.unit_id])
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        memberships_changed(year=obj.year, unit_ids=[obj.unit_id])
-
-
-class RecomputingUnitAdmin(UnitAdmin):
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        years = {
-            obj.year
-            for formset in formsets
-            if formset.model is GroupMembership
-            for obj in [
-                *formset.new_objects,
-                *(o for o, _f in formset.changed_objects),
-                *formset.deleted_objects,
-            ]
-        }
-        for year in years:
-            memberships_changed(year=year, unit_ids=[form.instance.pk])
-
-
-class RecomputingSurveyResultAdmin(SurveyResultAdmin):
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        survey_results_apply(survey=obj.survey)
-
-
-class RecomputingSurveyAdmin(SurveyAdmin):
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        survey_results_apply(survey=form.instance)
-
-
-for model, model_admin in (
-    (GroupMembership, RecomputingGroupMembershipAdmin),
-    (Unit, RecomputingUnitAdmin),
-    (SurveyResult, RecomputingSurveyResultAdmin),
-    (Survey, RecomputingSurveyAdmin),
-):
-    admin.site.unregister(model)
-    admin.site.register(model, model_admin)

@@ -186,7 +186,7 @@ class SheetForm(forms.Form):
         return cleaned
 
     def rows(self) -> dict[int, dict]:
-        """The typed values by criterion id, for scoring.sheet_services.sheet_save."""
+        """The typed values by criterion id, for scoring.services.sheet_save."""
         out: dict[int, dict] = {}
         for c in self.criteria:
             values = {}

@@ -2,10 +2,11 @@
 
 Aggregates that are expensive over a national-scale group (the deduction analysis sums a million
 criterion scores, the heatmap averages 80,000 component results) are cached under keys that carry
-this token, so a cached figure is never older than the last change: every recompute and every edit
-that queues one replaces the token when its transaction commits, and all such keys go stale at once.
-One cache read per page. If the cache loses the token (a restart), a new one is drawn and every
-entry is recomputed once.
+this token, so a cached figure is never older than the last recompute: every recompute replaces the
+token when its transaction commits, and all such keys go stale at once. An edit's scores and the
+results computed from them change together, at its recompute, a few seconds after the edit. One
+cache read per page. If the cache loses the token (a restart), a new one is drawn and every entry is
+recomputed once.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from indicators.computation import (
 from indicators.models import Criterion
 
 from .models import Assessment, CriterionScore, Deduction, DeductionReason, Period
-from .services.results import _queue_recompute
+from .recompute import recompute_on_commit
 from .workflow import APPRAISAL_EDITABLE, State
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -467,7 +467,7 @@ def scores_apply(*, plan: ScoreImport, user=None) -> int:
                 pk__in={s.assessment_id for s, _r in touched.values()}
             )
             touched_assessments.update(version=F("version") + 1, updated_at=now)
-            _queue_recompute(
+            recompute_on_commit(
                 plan.period.pk, touched_assessments.values_list("unit_id", flat=True).distinct()
             )
     return len(touched)

@@ -25,7 +25,8 @@ from .models import (
     ResultSnapshotComponent,
     ResultSnapshotRow,
 )
-from .recompute import next_period_rank_changes_refresh, recompute_results
+from .recompute import recompute_now
+from .recompute.engine import next_period_rank_changes_refresh
 
 
 def _t(model) -> str:
@@ -34,7 +35,7 @@ def _t(model) -> str:
 
 def _freeze(*, period: Period, user, kind: str, reason: str) -> ResultSnapshot:
     # Fresh figures first, in this transaction: the snapshot is exactly what the scores say now.
-    recompute_results(period=period, trigger=RecomputeRun.Trigger.PUBLISH)
+    recompute_now(period, trigger=RecomputeRun.Trigger.PUBLISH)
     # Lock the period row: two publications of one period cannot pick the same version number.
     Period.objects.select_for_update().get(pk=period.pk)
     last = ResultSnapshot.objects.filter(period=period).aggregate(v=Max("version"))["v"] or 0

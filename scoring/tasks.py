@@ -1,10 +1,13 @@
-"""Celery tasks: thin wrappers around scoring.recompute. Each takes ids and is safe to repeat."""
+"""Celery tasks: thin wrappers around scoring.recompute.jobs (which sends them by name and never
+imports this module). Each takes ids and is safe to repeat."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from .recompute import RecomputeBusy, recompute_request, run_job, runs_prune
+from .models import Period, RecomputeRun
+from .recompute.jobs import recompute_queue, run_job, runs_prune
+from .recompute.locks import RecomputeBusy
 
 # Retry a busy period every few seconds for up to ten minutes.
 BUSY_RETRY_SECONDS = 3
@@ -28,16 +31,14 @@ def recompute_period(self, period_id: int, run_id: int | None = None) -> None:
 @shared_task(ignore_result=True)
 def recompute_open_periods() -> None:
     """Nightly: a full recompute of every open period, and old runs pruned."""
-    from .models import Period, RecomputeRun
-
     for period_id in Period.objects.filter(status=Period.Status.OPEN).values_list("pk", flat=True):
-        recompute_request(period_id=period_id, unit_ids=None, trigger=RecomputeRun.Trigger.NIGHTLY)
+        recompute_queue(period_id, None, trigger=RecomputeRun.Trigger.NIGHTLY)
     runs_prune()
 
 
 @shared_task(ignore_result=True)
 def evidence_orphans_remove() -> None:
     """Nightly: evidence files left on disk by uploads whose transaction rolled back."""
-    from .sheet_services import evidence_orphans_remove as remove
+    from .services.evidence_orphans import evidence_orphans_remove as remove
 
     remove()

@@ -3,6 +3,7 @@ from django.contrib import admin
 from core.admin_mixins import LocalizedDecimals
 
 from .models import Survey, SurveyResult
+from .services import survey_result_save, survey_results_changed, survey_results_delete
 
 
 class SurveyResultInline(LocalizedDecimals, admin.TabularInline):
@@ -17,9 +18,23 @@ class SurveyAdmin(admin.ModelAdmin):
     list_filter = ["year", "kind"]
     inlines = [SurveyResultInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The results inline saved itself; the survey's year may have changed too.
+        survey_results_changed(survey=form.instance)
+
 
 @admin.register(SurveyResult)
 class SurveyResultAdmin(LocalizedDecimals, admin.ModelAdmin):
     list_display = ["survey", "unit", "criterion", "percent", "respondents"]
     list_filter = ["survey"]
     search_fields = ["unit__name"]
+
+    def save_model(self, request, obj, form, change):
+        survey_result_save(result=obj)
+
+    def delete_model(self, request, obj):
+        survey_results_delete(results=SurveyResult.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        survey_results_delete(results=queryset)

@@ -186,7 +186,7 @@ def test_an_accepted_explanation_withdraws_the_deduction_and_gives_the_points_ba
     from django.db import connection
 
     from scoring.models import AssessmentResult
-    from scoring.services import results_recompute
+    from scoring.recompute import recompute_now
 
     criterion = submitted.framework.criteria.get(code="1.1")
     kept = deduction_add(
@@ -195,7 +195,7 @@ def test_an_accepted_explanation_withdraws_the_deduction_and_gives_the_points_ba
     deduction = deduction_add(
         assessment=submitted, criterion=criterion, points=D(1), user=staff, reason=late
     )
-    results_recompute(period=submitted.period)
+    recompute_now(submitted.period)
     before = points(submitted, "1.1")
     total = AssessmentResult.objects.get(assessment=submitted).total_points
     explanation = explanation_submit(
@@ -212,7 +212,7 @@ def test_an_accepted_explanation_withdraws_the_deduction_and_gives_the_points_ba
     assert [(f.recompute_period_id, submitted.unit_id in f.unit_ids) for f in queued] == [
         (submitted.period_id, True)
     ]
-    results_recompute(period=submitted.period)
+    recompute_now(submitted.period)
     deduction.refresh_from_db()
     assert deduction.withdrawn_at is not None and deduction.withdrawn_by == staff
     # The point comes back; the other deduction still counts; the results follow.

@@ -73,9 +73,9 @@ HUNDRED = D(100)
 
 def run_engine(period) -> None:
     """The one call into the engine under test (a full recompute of the period)."""
-    from scoring.services import results_recompute
+    from scoring.recompute import recompute_now
 
-    results_recompute(period=period)
+    recompute_now(period)
 
 
 # --- What is generated ----------------------------------------------------------------------------

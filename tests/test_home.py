@@ -1,14 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from scoring.services import results_recompute
+from scoring.recompute import recompute_now
 
 from .factories import make_assessment
 
 
 @pytest.fixture
 def with_results(assessment, period):
-    results_recompute(period=period)
+    recompute_now(period)
     return assessment
 
 

@@ -16,7 +16,7 @@ from indicators.models import Framework
 from scoring.exporting import results_csv, scores_csv, scores_xlsx, template_rows
 from scoring.importing import scores_apply, scores_plan
 from scoring.models import CriterionScore, Deduction, DeductionReason
-from scoring.services import results_recompute
+from scoring.recompute import recompute_now
 from scoring.workflow import State
 from units.models import GroupMembership, RankingGroup, Unit
 
@@ -354,7 +354,7 @@ def test_import_scores_command_applies_a_good_file_and_refuses_a_bad_one(two_uni
 def test_export_results_command_writes_csv_and_xlsx(two_units, tmp_path):
     a, _b = two_units
     scores_apply(plan=scores_plan(period=a.period, data=csv_bytes(GOOD), filename="d.csv"))
-    results_recompute(period=a.period)
+    recompute_now(a.period)
     out = io.StringIO()
     call_command("export_results", "--period", "2024", "--format", "csv", stdout=out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))

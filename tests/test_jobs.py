@@ -16,8 +16,9 @@ from django.db import connection
 
 from config.celery import app
 from indicators.models import Criterion
-from scoring import recompute
 from scoring.models import AssessmentResult, RecomputeRun
+from scoring.recompute.jobs import COALESCE_SECONDS
+from scoring.recompute.locks import LOCK_NAMESPACE
 from scoring.workflow import State
 
 from .factories import (
@@ -156,11 +157,11 @@ def test_a_busy_period_waits_for_the_other_worker_then_runs_once(worker, round_2
         autocommit=True,
     ) as other:
         # Another worker is recomputing this period.
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [recompute.LOCK_NAMESPACE, period.pk])
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, period.pk])
         score_write(
             assessment=sheets[0], criterion=criteria["1.2"], user=staff, appraised_points=D(2)
         )
-        time.sleep(recompute.COALESCE_SECONDS + 3)
+        time.sleep(COALESCE_SECONDS + 3)
         run = RecomputeRun.objects.get(period=period)
         assert run.status == "queued"  # retried, not run alongside the other worker
         # Edits meanwhile join the waiting run.
@@ -168,7 +169,7 @@ def test_a_busy_period_waits_for_the_other_worker_then_runs_once(worker, round_2
             assessment=sheets[2], criterion=criteria["1.2"], user=staff, appraised_points=D(1)
         )
         assert RecomputeRun.objects.filter(period=period).count() == 1
-        other.execute("SELECT pg_advisory_unlock(%s, %s)", [recompute.LOCK_NAMESPACE, period.pk])
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, period.pk])
 
     runs = wait_until_settled(period)
     assert [(r.status, r.attempts) for r in runs] == [("done", 1)]

@@ -36,7 +36,7 @@ from scoring.models import (
     ReopenRequest,
     ResultSnapshot,
 )
-from scoring.services import results_recompute
+from scoring.recompute import recompute_now
 
 OK, LOGIN, DENY = "ok", "login", "deny"
 ROLES = ("anonymous", "unit_head", "staff", "leadership", "admin")
@@ -477,7 +477,7 @@ def world(django_db_setup, django_db_blocker):
         reopen = reopen_request(
             assessment=own_2023, user=users["unit_head"], reason="Xin thẩm định lại tiêu chí 3.2"
         )
-        results_recompute(period=period)
+        recompute_now(period)
         w = {
             "period": period,
             "own": own,

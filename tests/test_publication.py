@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from scoring.models import Period, ResultSnapshot
-from scoring.services import results_recompute
+from scoring.recompute import recompute_now
 
 from .factories import make_assessment
 
@@ -10,7 +10,7 @@ from .factories import make_assessment
 @pytest.fixture
 def computed(assessment, period, other_unit, framework, group):
     make_assessment(other_unit, period, framework, group)
-    results_recompute(period=period)
+    recompute_now(period)
     return period
 
 

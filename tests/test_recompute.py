@@ -15,7 +15,6 @@ from django.urls import reverse
 
 from core.errors import DomainError
 from indicators.models import Criterion, RatingBand
-from scoring import recompute
 from scoring.models import (
     Adjustment,
     Assessment,
@@ -26,8 +25,17 @@ from scoring.models import (
     RecomputeRun,
     ResultSnapshot,
 )
+from scoring.recompute import (
+    RecomputeBusy,
+    engine,
+    jobs,
+    recompute_now,
+    recompute_on_commit,
+    recompute_queue,
+)
+from scoring.recompute.locks import LOCK_NAMESPACE
 from scoring.selectors import period_published_results, period_recompute_status
-from scoring.services import _queue_recompute, deduction_add, results_recompute
+from scoring.services import deduction_add
 from scoring.snapshots import period_publish, snapshot_correct
 from scoring.workflow import State
 from units.models import GroupMembership, Unit
@@ -110,7 +118,7 @@ def province(period, framework, group, second_group, staff, criteria):
 
 
 def test_totals_percents_and_competition_ranks_per_group(period, province):
-    results_recompute(period=period)
+    recompute_now(period)
 
     assert stored(period) == {
         "a1": (D("10.00"), D("100.00"), 1, "khoi-so"),
@@ -123,7 +131,7 @@ def test_totals_percents_and_competition_ranks_per_group(period, province):
 
 
 def test_deductions_beyond_the_maximum_leave_zero_not_a_negative(period, province, criteria):
-    results_recompute(period=period)
+    recompute_now(period)
 
     score = CriterionScore.objects.get(assessment=province["b1"], criterion=criteria["1.1"])
     assert score.points == D(0)
@@ -132,7 +140,7 @@ def test_deductions_beyond_the_maximum_leave_zero_not_a_negative(period, provinc
 
 
 def test_a_unit_with_no_scores_has_every_component_at_zero(period, province):
-    results_recompute(period=period)
+    recompute_now(period)
 
     rows = ComponentResult.objects.filter(assessment=province["a4"]).order_by("component__code")
     assert [(c.component.code, c.points, c.max_points) for c in rows] == [
@@ -144,11 +152,11 @@ def test_a_unit_with_no_scores_has_every_component_at_zero(period, province):
 def test_a_change_of_group_moves_the_unit_into_the_other_groups_ranking(
     period, province, second_group
 ):
-    results_recompute(period=period)
+    recompute_now(period)
     a2 = province["a2"]
     GroupMembership.objects.filter(unit=a2.unit, year=period.year).update(group=second_group)
 
-    results_recompute(period=period, unit_ids=[a2.unit_id])
+    recompute_now(period, unit_ids=[a2.unit_id])
 
     got = stored(period)
     assert got["a2"] == (D("9.50"), D("95.00"), 1, "khoi-huyen")
@@ -156,14 +164,14 @@ def test_a_change_of_group_moves_the_unit_into_the_other_groups_ranking(
     # The old group closes ranks behind it: a3 is now alone in second place.
     assert (got["a1"][2], got["a3"][2], got["a4"][2]) == (1, 2, 3)
     partial = database_state(period)
-    results_recompute(period=period)
+    recompute_now(period)
     assert database_state(period) == partial
 
 
 def test_a_unit_in_no_group_gets_no_rank(period, province):
     GroupMembership.objects.filter(unit=province["b2"].unit).delete()
 
-    results_recompute(period=period)
+    recompute_now(period)
 
     assert stored(period)["b2"] == (D("1.00"), D("10.00"), None, None)
     assert stored(period)["b1"][2] == 1
@@ -185,7 +193,7 @@ def test_rank_change_follows_the_unit_and_a_merged_units_best_predecessor(
         score_write(assessment=a, criterion=c2023["1.1"], user=staff, appraised_points=D(4))
         if measured is not None:
             score_write(assessment=a, criterion=c2023["2.1"], user=staff, measured_value=measured)
-    results_recompute(period=p2023)
+    recompute_now(p2023)
     assert {k: v[2] for k, v in stored(p2023).items()} == {"xa-b": 1, "xa-c": 2, "xa-a": 3}
     # 2024: xa-c 10 (1st), xa-ab 4 (2nd).
     c = make_assessment(stays, p2024, framework, group, state=State.SUBMITTED)
@@ -198,7 +206,7 @@ def test_rank_change_follows_the_unit_and_a_merged_units_best_predecessor(
         score_write(assessment=c, criterion=criteria[criterion], user=staff, **kw)
     score_write(assessment=m, criterion=criteria["1.1"], user=staff, appraised_points=D(4))
 
-    results_recompute(period=p2024)
+    recompute_now(p2024)
 
     changes = dict(
         AssessmentResult.objects.filter(period=p2024).values_list(
@@ -211,7 +219,7 @@ def test_rank_change_follows_the_unit_and_a_merged_units_best_predecessor(
     # Recomputing the earlier year refreshes the later year's rank changes.
     CriterionScore.objects.filter(assessment__unit=old_a, criterion=c2023["2.1"]).delete()
     AssessmentResult.objects.filter(period=p2024).update(rank_change=None)
-    results_recompute(period=p2023)
+    recompute_now(p2023)
     assert AssessmentResult.objects.get(period=p2024, assessment=c).rank_change == 1
 
 
@@ -237,7 +245,7 @@ def test_rank_changes_are_measured_against_the_published_ranks_of_last_year(
     for unit, points in ((first, D(1)), (second, D(3))):
         a = make_assessment(unit, p2024, framework, group, state=State.SUBMITTED)
         score_write(assessment=a, criterion=criteria["1.1"], user=staff, appraised_points=points)
-    results_recompute(period=p2024)
+    recompute_now(p2024)
 
     def changes():
         return dict(
@@ -254,8 +262,8 @@ def test_rank_changes_are_measured_against_the_published_ranks_of_last_year(
     score_write(
         assessment=last_year["xa-1"], criterion=c2023["1.1"], user=staff, appraised_points=D(1)
     )
-    results_recompute(period=p2023)
-    results_recompute(period=p2024)
+    recompute_now(p2023)
+    recompute_now(p2024)
     assert {k: v[2] for k, v in stored(p2023).items()} == {"xa-2": 1, "xa-1": 2}
     assert changes() == {"xa-1": -1, "xa-2": 1}
     # Published as version 2: 2024 is now measured against it (xa-2 was 1st, still is).
@@ -273,13 +281,13 @@ def test_not_applicable_criteria_and_capped_adjustments_never_below_zero(
     score_write(assessment=a, criterion=criteria["1.2"], user=staff, appraised_points=D(2))
     Adjustment.objects.create(assessment=a, kind="penalty", points=D(5), reason="Vi phạm")
 
-    results_recompute(period=period)
+    recompute_now(period)
 
     result = AssessmentResult.objects.get(assessment=a)
     # 2 points − penalty capped at 3 → below zero → 0; maximum 6 (2.1 not applicable).
     assert (result.total_points, result.max_points, result.percent) == (D(0), D(6), D(0))
     Adjustment.objects.create(assessment=a, kind="bonus", points=D(4), reason="Sáng kiến")
-    results_recompute(period=period)
+    recompute_now(period)
     result.refresh_from_db()
     assert result.total_points == D(0)  # 2 + 1 (capped) − 3 (capped)
 
@@ -288,7 +296,7 @@ def test_bands_come_from_the_frameworks_thresholds(period, province, framework):
     for label, minimum in (("Tốt", 90), ("Khá", 80), ("Trung bình", 50), ("Yếu", 0)):
         RatingBand.objects.create(framework=framework, label=label, min_percent=minimum)
 
-    results_recompute(period=period)
+    recompute_now(period)
 
     bands = dict(
         AssessmentResult.objects.filter(period=period).values_list("assessment__unit__code", "band")
@@ -297,11 +305,11 @@ def test_bands_come_from_the_frameworks_thresholds(period, province, framework):
 
 
 def test_components_of_a_framework_no_longer_used_are_removed(period, province, group):
-    results_recompute(period=period)
+    recompute_now(period)
     other = small_framework(year=2025)
     Assessment.objects.filter(pk=province["a4"].pk).update(framework=other)
 
-    results_recompute(period=period)
+    recompute_now(period)
 
     assert set(
         ComponentResult.objects.filter(assessment=province["a4"]).values_list(
@@ -311,26 +319,27 @@ def test_components_of_a_framework_no_longer_used_are_removed(period, province, 
 
 
 def test_a_partial_recompute_gives_what_a_full_one_gives(period, province, staff, criteria):
-    results_recompute(period=period)
+    recompute_now(period)
     rng = random.Random(3)
     for _ in range(6):
         sheet = rng.choice(list(province.values()))
         criterion = criteria[rng.choice(["1.1", "1.2"])]
         value = D(rng.choice(["0", "0.5", "1", "2"]))
         score_write(assessment=sheet, criterion=criterion, user=staff, appraised_points=value)
-        results_recompute(period=period, unit_ids=[sheet.unit_id])
+        recompute_now(period, unit_ids=[sheet.unit_id])
         partial = database_state(period)
-        results_recompute(period=period)
+        recompute_now(period)
         assert database_state(period) == partial
 
 
 def test_recompute_twice_changes_nothing_the_second_time(period, province):
-    results_recompute(period=period)
+    recompute_now(period)
     first = database_state(period)
-    run = recompute.recompute_now(period=period)
+    stats = recompute_now(period)
     assert database_state(period) == first
-    assert (run.results_changed, run.components_changed, run.ranks_changed) == (0, 0, 0)
-    assert run.status == RecomputeRun.Status.DONE and run.assessments == 6
+    assert (stats.results_changed, stats.components_changed, stats.ranks_changed) == (0, 0, 0)
+    run = RecomputeRun.objects.latest("pk")
+    assert (run.status, run.assessments, run.results_changed) == (RecomputeRun.Status.DONE, 6, 0)
 
 
 def test_a_recompute_waits_for_nobody_when_told_not_to_and_the_period_is_busy(period, province):
@@ -344,9 +353,9 @@ def test_a_recompute_waits_for_nobody_when_told_not_to_and_the_period_is_busy(pe
         dbname=settings["NAME"],
         autocommit=True,
     ) as other:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [recompute.LOCK_NAMESPACE, period.pk])
-        with pytest.raises(recompute.RecomputeBusy):
-            recompute.compute(period=period, wait=False)
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, period.pk])
+        with pytest.raises(RecomputeBusy):
+            engine.compute(period=period, wait=False)
     assert not AssessmentResult.objects.exists()
 
 
@@ -368,10 +377,10 @@ def test_many_edits_in_one_transaction_register_one_callback(period, province, s
             score_write(
                 assessment=sheet, criterion=criteria["1.2"], user=staff, appraised_points=D(1)
             )
-        _queue_recompute(period.pk, unit_ids=[province["a1"].unit_id])
+        recompute_on_commit(period.pk, unit_ids=[province["a1"].unit_id])
         callbacks = registered(period.pk)
     assert len(callbacks) == 1
-    # Each score_set asks for its own unit only: the callback gathers the units of the transaction.
+    # Each save asks for its own unit only: the callback gathers the units of the transaction.
     assert callbacks[0].unit_ids == sorted(a.unit_id for a in province.values())
 
 
@@ -380,28 +389,28 @@ def test_units_of_one_transaction_add_up_and_a_rolled_back_savepoint_loses_nothi
     with transaction.atomic():
         try:
             with transaction.atomic():
-                _queue_recompute(period.pk, unit_ids=[1])
+                recompute_on_commit(period.pk, unit_ids=[1])
                 raise RuntimeError
         except RuntimeError:
             pass
         assert registered(period.pk) == []
-        _queue_recompute(period.pk, unit_ids=[3])
-        _queue_recompute(period.pk, unit_ids=[2, 3])
+        recompute_on_commit(period.pk, unit_ids=[3])
+        recompute_on_commit(period.pk, unit_ids=[2, 3])
         assert [c.unit_ids for c in registered(period.pk)] == [[2, 3]]
 
 
 def test_requests_join_the_run_already_queued(period, province, staff, monkeypatch):
     sent = []
-    monkeypatch.setattr(recompute, "_send", sent.append)
+    monkeypatch.setattr(jobs, "_send", sent.append)
     a1, a2 = province["a1"].unit_id, province["a2"].unit_id
 
-    first = recompute.recompute_request(period_id=period.pk, unit_ids=[a1])
-    second = recompute.recompute_request(period_id=period.pk, unit_ids=[a2, a1])
+    first = recompute_queue(period.pk, unit_ids=[a1])
+    second = recompute_queue(period.pk, unit_ids=[a2, a1])
 
     assert first.pk == second.pk
     run = RecomputeRun.objects.get(status=RecomputeRun.Status.QUEUED)
     assert run.unit_ids == sorted([a1, a2])
-    recompute.recompute_request(period_id=period.pk, unit_ids=None, user=staff)
+    recompute_queue(period.pk, unit_ids=None, user=staff)
     run.refresh_from_db()
     assert run.unit_ids is None
     assert RecomputeRun.objects.count() == 1
@@ -410,9 +419,9 @@ def test_requests_join_the_run_already_queued(period, province, staff, monkeypat
 def test_the_job_runs_a_queued_run_once_and_ignores_repeats(period, province):
     run = RecomputeRun.objects.create(period=period, unit_ids=None)
 
-    recompute.run_job(period_id=period.pk, run_id=run.pk)
+    jobs.run_job(period_id=period.pk, run_id=run.pk)
     after_first = database_state(period)
-    recompute.run_job(period_id=period.pk, run_id=run.pk)
+    jobs.run_job(period_id=period.pk, run_id=run.pk)
 
     run.refresh_from_db()
     assert (run.status, run.attempts, run.assessments) == (RecomputeRun.Status.DONE, 1, 6)
@@ -434,10 +443,10 @@ def test_a_failed_recompute_is_recorded_with_its_error(period, province, monkeyp
     def broken(**kwargs):
         raise RuntimeError("hỏng")
 
-    monkeypatch.setattr(recompute, "compute", broken)
+    monkeypatch.setattr(jobs, "compute", broken)
     run = RecomputeRun.objects.create(period=period)
     with pytest.raises(RuntimeError):
-        recompute.run_job(period_id=period.pk, run_id=run.pk)
+        jobs.run_job(period_id=period.pk, run_id=run.pk)
     run.refresh_from_db()
     assert run.status == RecomputeRun.Status.FAILED
     assert "hỏng" in run.error
@@ -449,7 +458,7 @@ def test_the_nightly_job_queues_every_open_period(period, province, monkeypatch)
 
     PeriodFactory(year=2023, status=Period.Status.CLOSED)
     sent = []
-    monkeypatch.setattr(recompute, "_send", sent.append)
+    monkeypatch.setattr(jobs, "_send", sent.append)
     recompute_open_periods.apply()
     assert list(RecomputeRun.objects.values_list("period__year", "trigger", "unit_ids")) == [
         (2024, "nightly", None)
@@ -470,7 +479,7 @@ def test_published_results_do_not_move_when_scores_change_and_a_correction_is_ve
     score_write(
         assessment=province["b2"], criterion=criteria["1.2"], user=staff, appraised_points=D(2)
     )
-    results_recompute(period=period)
+    recompute_now(period)
     assert stored(period)["b2"][0] == D(3)
 
     published = period_published_results(period)
@@ -523,7 +532,7 @@ def test_an_unpublished_period_has_no_published_results(period, province):
 
 
 def test_the_status_fragment_says_when_results_were_computed(client, leader, period, province):
-    results_recompute(period=period)
+    recompute_now(period)
     run = RecomputeRun.objects.get()
     client.force_login(leader)
 
@@ -549,7 +558,7 @@ def test_a_running_recompute_shows_its_progress(client, staff, period):
     run = RecomputeRun.objects.create(period=period, status=RecomputeRun.Status.RUNNING, progress=0)
     from django.core.cache import cache
 
-    cache.set(recompute.progress_key(run.pk), 50)
+    cache.set(jobs.progress_key(run.pk), 50)
     client.force_login(staff)
     page = client.get(reverse("scoring:recompute_status", args=[period.year])).content.decode()
     assert "Đang tính lại… 50%" in page
@@ -565,7 +574,7 @@ def test_status_needs_a_login_and_an_existing_period(client, leader, period):
 
 def test_only_staff_may_ask_for_a_recompute(client, leader, staff, period, monkeypatch):
     sent = []
-    monkeypatch.setattr(recompute, "_send", sent.append)
+    monkeypatch.setattr(jobs, "_send", sent.append)
     url = reverse("scoring:recompute_request", args=[period.year])
     client.force_login(leader)
     assert client.post(url).status_code == 403

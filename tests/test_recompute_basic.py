@@ -1,7 +1,8 @@
 from decimal import Decimal as D
 
 from scoring.models import Adjustment, AssessmentResult, ComponentResult
-from scoring.services import deduction_add, results_recompute
+from scoring.recompute import recompute_now
+from scoring.services import deduction_add
 from scoring.workflow import State
 
 from .factories import UnitFactory, make_assessment
@@ -26,7 +27,7 @@ def test_results_are_stored_with_totals_percent_components_and_shared_ranks(
     deduction_add(assessment=assessments[3], criterion=c12, points=D(3), user=staff, note="Thiếu")
     score_write(assessment=assessments[3], criterion=c21, user=staff, measured_value=D("96.5"))
 
-    results_recompute(period=period)
+    recompute_now(period)
 
     got = {
         r.assessment.unit.code: (r.total_points, r.percent, r.rank)
@@ -53,7 +54,7 @@ def test_not_applicable_criteria_leave_the_denominator_and_adjustments_are_cappe
     score_write(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
     Adjustment.objects.create(assessment=a, kind="bonus", points=D(3), reason="Sáng kiến")
 
-    results_recompute(period=period)
+    recompute_now(period)
 
     result = AssessmentResult.objects.get(assessment=a)
     # 1.1 has no score yet (0 of 4), 1.2 = 2, 2.1 not applicable; bonus capped at 1.
@@ -62,6 +63,6 @@ def test_not_applicable_criteria_leave_the_denominator_and_adjustments_are_cappe
 
 def test_a_unit_with_no_scores_gets_zero_not_an_error(period, framework, group, unit):
     make_assessment(unit, period, framework, group)
-    results_recompute(period=period)
+    recompute_now(period)
     result = AssessmentResult.objects.get()
     assert (result.total_points, result.percent, result.rank) == (D(0), D(0), 1)

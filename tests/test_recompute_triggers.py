@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from scoring.models import AssessmentResult, CriterionScore
-from scoring.services import results_recompute
+from scoring.recompute import recompute_now
 from surveys.models import Survey, SurveyResult
 from units.models import GroupMembership, UnitKind
 
@@ -19,7 +19,7 @@ def test_moving_a_unit_to_another_group_in_the_admin_re_ranks_it(
     units = [UnitFactory(code=f"u{i}") for i in range(3)]
     for u in units:
         make_assessment(u, period, framework, group)
-    results_recompute(period=period)
+    recompute_now(period)
     other = RankingGroupFactory(code="khoi-khac", name="Khối khác", unit_kind=UnitKind.DEPARTMENT)
     membership = GroupMembership.objects.get(unit=units[0], year=2024)
     client.force_login(admin_user)
@@ -69,7 +69,7 @@ def test_a_bonus_entered_in_the_admin_with_a_decimal_comma_reaches_the_results(
     framework.max_bonus = D(2)
     framework.save()
     assessment = make_assessment(unit, period, framework, group)
-    results_recompute(period=period)
+    recompute_now(period)
     before = AssessmentResult.objects.get(assessment=assessment).total_points
     client.force_login(admin_user)
     page = client.get(reverse("admin:indicators_framework_change", args=[framework.pk]))

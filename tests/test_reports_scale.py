@@ -19,7 +19,7 @@ from scoring.models import (
     DeductionReason,
     Period,
 )
-from scoring.services import results_recompute
+from scoring.recompute import recompute_now
 from scoring.workflow import State
 from units.models import GroupMembership, RankingGroup, Unit
 
@@ -107,7 +107,7 @@ def build_national(units: int) -> None:
             ],
             batch_size=10000,
         )
-        results_recompute(period=period)
+        recompute_now(period)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from core.roles import unit_id_of
 from scoring.models import AssessmentResult, CriterionScore
 from scoring.permissions import PUBLISHED_STATES
-from scoring.services import results_recompute
+from scoring.recompute import recompute_now
 from scoring.snapshots import period_publish, snapshot_correct
 
 from .reports_support import demo, period, stored, user, vn
@@ -50,7 +50,7 @@ def published(db):
     before = stored(2024, GROUP)
     best = before[0]
     CriterionScore.objects.filter(assessment=best.assessment).update(points=0)
-    results_recompute(period=year)
+    recompute_now(year)
     live = AssessmentResult.objects.get(pk=best.pk)
     assert live.percent < best.percent and live.rank != best.rank
     return {"period": year, "snapshot": snapshot, "best": best, "live": live, "before": before}

@@ -184,11 +184,7 @@ def test_saving_a_full_sheet_queues_exactly_one_recompute(
     data = sheet_post(assessment, {code: {"appraised_points": "0,75"} for code in codes})
     queued = []
     monkeypatch.setattr(
-        "scoring.services._queue_recompute",
-        lambda period_id, unit_ids=None: queued.append(period_id),
-    )
-    monkeypatch.setattr(
-        "scoring.services.sheet._queue_recompute",
+        "scoring.services.sheet.recompute_on_commit",
         lambda period_id, unit_ids=None: queued.append(period_id),
     )
     response = client.post(sheet_url(assessment), data)

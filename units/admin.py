@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import GroupMembership, RankingGroup, Unit, UnitHead
+from .services import membership_save, memberships_changed_send, memberships_delete
 
 
 @admin.register(RankingGroup)
@@ -25,6 +26,21 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent", "predecessors"]
     inlines = [GroupMembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not GroupMembership:
+            return
+        # The inline saved the unit's memberships itself: announce the years it wrote, before
+        # and after the edit (a membership moved to another year leaves a group to re-rank).
+        unit_id = form.instance.pk
+        changes = set()
+        for membership_form in formset.forms:
+            if membership_form.has_changed() or membership_form in formset.deleted_forms:
+                for year in (membership_form.initial.get("year"), membership_form.instance.year):
+                    if year is not None:
+                        changes.add((year, unit_id))
+        memberships_changed_send(changes=changes)
+
 
 @admin.register(GroupMembership)
 class GroupMembershipAdmin(admin.ModelAdmin):
@@ -32,6 +48,15 @@ class GroupMembershipAdmin(admin.ModelAdmin):
     list_filter = ["year", "group"]
     search_fields = ["unit__name", "unit__code"]
     autocomplete_fields = ["unit"]
+
+    def save_model(self, request, obj, form, change):
+        membership_save(membership=obj)
+
+    def delete_model(self, request, obj):
+        memberships_delete(memberships=GroupMembership.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        memberships_delete(memberships=queryset)
 
 
 @admin.register(UnitHead)

@@ -1,16 +1,23 @@
-"""Writes to units, ranking groups and group memberships."""
+"""Writes to units, ranking groups and group memberships.
+
+Every write of a group membership announces units.signals.memberships_changed (the scoring app
+re-ranks the groups the units left and joined)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.tabular import Problem, Sheet, cell, column_index, nfc
 
 from .models import GroupMembership, RankingGroup, Unit, UnitKind
+from .signals import memberships_changed
 
 UNIT_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("Mã đơn vị", "unit_code"),
@@ -163,6 +170,12 @@ def units_import(*, sheets: list[Sheet], dry_run: bool = False) -> UnitImportRes
     if result.errors or dry_run:
         return result
     with transaction.atomic():
+        group_years = {row["group_year"] for row in rows if row["group_code"]}
+        current_groups = {
+            (m.unit_id, m.year): m.group_id
+            for m in GroupMembership.objects.filter(year__in=group_years)
+        }
+        moved: list[tuple[int, int]] = []
         by_code: dict[str, Unit] = {}
         for row in rows:
             unit = existing.get(row["code"].lower())
@@ -201,7 +214,47 @@ def units_import(*, sheets: list[Sheet], dry_run: bool = False) -> UnitImportRes
                     unit=unit, year=row["group_year"], defaults={"group": group}
                 )
                 result.memberships += 1
+                if current_groups.get((unit.pk, row["group_year"])) != group.pk:
+                    moved.append((row["group_year"], unit.pk))
+        memberships_changed_send(changes=moved)
     return result
+
+
+def memberships_changed_send(*, changes: Iterable[tuple[int, int]]) -> None:
+    """Announce that the ranking groups of these (year, unit id) pairs were written (created,
+    moved or deleted): one memberships_changed signal per year. For writers that saved the rows
+    themselves (the units admin's inline); the functions below call it."""
+    by_year: dict[int, set[int]] = defaultdict(set)
+    for year, unit_id in changes:
+        by_year[year].add(unit_id)
+    for year, unit_ids in sorted(by_year.items()):
+        memberships_changed.send(sender=GroupMembership, year=year, unit_ids=sorted(unit_ids))
+
+
+@transaction.atomic
+def membership_save(*, membership: GroupMembership) -> GroupMembership:
+    """Create or change a unit's ranking group of a year. A changed row announces its old (year,
+    unit) too: the group the unit left is re-ranked."""
+    before = (
+        GroupMembership.objects.filter(pk=membership.pk).values_list("year", "unit_id").first()
+        if membership.pk
+        else None
+    )
+    membership.save()
+    changes = [(membership.year, membership.unit_id)]
+    if before is not None:
+        changes.append(before)
+    memberships_changed_send(changes=changes)
+    return membership
+
+
+@transaction.atomic
+def memberships_delete(*, memberships: QuerySet[GroupMembership]) -> int:
+    """Delete group memberships; returns how many."""
+    changes = list(memberships.values_list("year", "unit_id"))
+    deleted, _per_model = memberships.delete()
+    memberships_changed_send(changes=changes)
+    return deleted
 
 
 def units_import_or_raise(*, sheets: list[Sheet]) -> UnitImportResult:

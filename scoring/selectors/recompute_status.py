@@ -13,7 +13,7 @@ from ..models import (
     Period,
     RecomputeRun,
 )
-from ..recompute import run_progress
+from ..recompute.jobs import run_progress
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from .evidence import (
 from .evidence_orphans import evidence_orphans_remove
 from .explanations import explanation_decide, explanation_submit
 from .reopen import reopen_decide, reopen_request
-from .results import _queue_recompute, memberships_changed, results_recompute, survey_results_apply
 from .scores import score_refresh_points
 from .sheet import (
     SheetSaveResult,
@@ -29,7 +28,6 @@ __all__ = [
     "EVIDENCE_TYPES",
     "SheetSaveResult",
     "StaleSheet",
-    "_queue_recompute",
     "appraisal_round",
     "assessment_create",
     "assessment_transition",
@@ -44,13 +42,10 @@ __all__ = [
     "explanation_decide",
     "explanation_submit",
     "may_attach",
-    "memberships_changed",
     "ready_to_submit_errors",
     "reopen_decide",
     "reopen_request",
-    "results_recompute",
     "score_refresh_points",
     "sheet_save",
     "stale_message",
-    "survey_results_apply",
 ]

@@ -11,8 +11,8 @@ from indicators.models import Framework
 from units.models import Unit
 
 from ..models import Assessment, Period, StateChange
+from ..recompute import recompute_on_commit
 from ..workflow import State, may_transition
-from .results import _queue_recompute
 from .sheet import ready_to_submit_errors
 
 
@@ -57,5 +57,5 @@ def assessment_transition(
     )
     assessment.state = target
     assessment.save(update_fields=["state", "updated_at"])
-    _queue_recompute(assessment.period_id, [assessment.unit_id])
+    recompute_on_commit(assessment.period_id, [assessment.unit_id])
     return assessment

@@ -15,8 +15,8 @@ from indicators.models import Criterion
 
 from ..models import Assessment, CriterionScore, Deduction, DeductionReason
 from ..permissions import may_appraise
+from ..recompute import recompute_on_commit
 from ..workflow import APPRAISAL_EDITABLE, State
-from .results import _queue_recompute
 from .scores import score_refresh_points
 
 
@@ -48,7 +48,7 @@ def deduction_add(
     )
     score_refresh_points(score=score)
     score.save()
-    _queue_recompute(assessment.period_id, [assessment.unit_id])
+    recompute_on_commit(assessment.period_id, [assessment.unit_id])
     return deduction
 
 
@@ -67,7 +67,7 @@ def require_active(deduction: Deduction) -> None:
 def refresh_and_queue(score: CriterionScore) -> None:
     score_refresh_points(score=score)
     score.save(update_fields=["points", "updated_at"])
-    _queue_recompute(score.assessment.period_id, [score.assessment.unit_id])
+    recompute_on_commit(score.assessment.period_id, [score.assessment.unit_id])
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from indicators.models import Criterion
 
 from ..models import Assessment, CriterionScore, Evidence
 from ..permissions import may_answer_deductions, may_appraise, may_self_assess
-from .results import _queue_recompute
+from ..recompute import recompute_on_commit
 
 # Accepted kinds: extension → (content type, a check of the first bytes / the archive inside).
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -148,7 +148,7 @@ def evidence_add(
             evidence.file.storage.delete(stored)
             raise
         if _created:
-            _queue_recompute(assessment.period_id, [assessment.unit_id])
+            recompute_on_commit(assessment.period_id, [assessment.unit_id])
     return evidence
 
 

@@ -11,8 +11,8 @@ from core.permissions import Action, can
 
 from ..models import Assessment, ReopenRequest, StateChange
 from ..permissions import is_own_unit
+from ..recompute import recompute_on_commit
 from ..workflow import FROZEN, State
-from .results import _queue_recompute
 
 
 @transaction.atomic
@@ -66,5 +66,5 @@ def reopen_decide(*, request: ReopenRequest, user, grant: bool, reason: str) -> 
             )
             assessment.state = State.APPRAISED
             assessment.save(update_fields=["state", "updated_at"])
-            _queue_recompute(assessment.period_id, [assessment.unit_id])
+            recompute_on_commit(assessment.period_id, [assessment.unit_id])
     return request

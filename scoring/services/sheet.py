@@ -24,8 +24,8 @@ from indicators.models import Criterion
 
 from ..models import Assessment, CriterionScore, StateChange
 from ..permissions import may_appraise, may_self_assess
+from ..recompute import recompute_on_commit
 from ..workflow import State
-from .results import _queue_recompute
 
 SELF_FIELDS = ("self_points", "self_explanation")
 APPRAISAL_FIELDS = (
@@ -249,7 +249,7 @@ def sheet_save(
         changed = len(to_create) + len(to_update)
         if changed:
             new_version = version + 1
-            _queue_recompute(locked.period_id, [locked.unit_id])
+            recompute_on_commit(locked.period_id, [locked.unit_id])
         else:
             # Nothing changed: give the version back so that other open pages stay valid.
             new_version = version

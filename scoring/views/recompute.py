@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.permissions import Action, can, require
 
 from ..models import Period, RecomputeRun
-from ..recompute import recompute_request
+from ..recompute import recompute_queue
 from ..selectors.recompute_status import period_recompute_status
 
 # How often the fragment asks again while a recompute is pending.
@@ -53,7 +53,7 @@ def recompute_request_view(request: HttpRequest, year: int) -> HttpResponse:
     """Staff: queue a full recompute of the period now (joins one already waiting)."""
     require(request.user, Action.RECOMPUTE)
     period = get_object_or_404(Period, year=year)
-    recompute_request(
+    recompute_queue(
         period_id=period.pk, unit_ids=None, trigger=RecomputeRun.Trigger.MANUAL, user=request.user
     )
     if getattr(request, "htmx", False):

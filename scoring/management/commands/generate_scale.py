@@ -125,10 +125,10 @@ class Command(BaseCommand):
                 for model in (Unit, GroupMembership, Assessment, CriterionScore, Deduction):
                     cursor.execute(f"ANALYZE {model._meta.db_table}")
         if not opts["no_recompute"]:
-            from scoring.services import results_recompute
+            from scoring.recompute import recompute_now
 
             for period in periods:
-                results_recompute(period=period)
+                recompute_now(period)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Đã tạo {n_groups} khối, {n_units} đơn vị, {n_criteria} tiêu chí × {n_years} năm "

@@ -62,20 +62,20 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(line)
 
-        run = recompute_now(
-            period=period,
-            unit_ids=unit_ids,
+        stats = recompute_now(
+            period,
+            unit_ids,
             trigger=RecomputeRun.Trigger.COMMAND,
             progress=progress,
         )
         if interactive:
             self.stdout.write("")
-        seconds = f"{run.duration_ms / 1000:.2f}".replace(".", ",")
+        seconds = f"{stats.duration_ms / 1000:.2f}".replace(".", ",")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Kỳ {period.year}: đã tính lại {run.assessments} bản đánh giá trong {seconds} giây "
-                f"({run.results_changed} kết quả, {run.components_changed} kết quả chỉ số thành "
-                f"phần, {run.ranks_changed} thứ hạng thay đổi)."
+                f"Kỳ {period.year}: đã tính lại {stats.assessments} bản đánh giá trong {seconds} giây "
+                f"({stats.results_changed} kết quả, {stats.components_changed} kết quả chỉ số thành "
+                f"phần, {stats.ranks_changed} thứ hạng thay đổi)."
             )
         )
         sys.stdout.flush()
