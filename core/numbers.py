@@ -1,7 +1,10 @@
 """Numbers read from what people type and written for people or for machines: the one place that
 knows the decimal comma. Pure: no ORM.
 
-Reading: parse_decimal takes "4,5" or "4.5" (either thousands convention) from a cell or a field.
+Reading: parse_decimal takes "4,5" or "4.5" (either thousands convention) from a cell or a field;
+with places=N it refuses a number with more decimals than N (DecimalPlacesError) instead of letting
+the database round it. A float from a spreadsheet is read at Excel's precision (15 significant
+digits): the raw 0.25000000000000011 Excel may store for 0.25 reads as 0.25.
 Writing, one function per job:
 - fmt_number: a number inside a sentence, as short as it goes (4; 0,25; 3,5 in Vietnamese).
 - fmt_fixed: a figure in a table, chart label or report, with fixed decimals (84,64; 84.64 in
@@ -17,6 +20,22 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.utils import formats
+from django.utils.translation import gettext as _
+
+# Excel keeps 15 significant digits: a float from a workbook means its 15-digit rounding.
+EXCEL_DIGITS = 15
+
+
+class DecimalPlacesError(ValueError):
+    """A number with more decimals than the field keeps; str() is the translated sentence."""
+
+    def __init__(self, value, places: int):
+        self.value = value
+        self.places = places
+        super().__init__(
+            _("“%(value)s” có nhiều hơn %(places)s chữ số thập phân.")
+            % {"value": value, "places": places}
+        )
 
 
 def decimal_mark() -> str:
@@ -24,15 +43,38 @@ def decimal_mark() -> str:
     return formats.get_format("DECIMAL_SEPARATOR")
 
 
-def parse_decimal(value) -> Decimal | None:
-    """A number from a cell: None when empty; ValueError when it is not a number."""
+def decimal_places(number: Decimal) -> int:
+    """How many decimals a number really has: 0.250 has 2, 3 and 3.00 have 0."""
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def parse_decimal(value, *, places: int | None = None) -> Decimal | None:
+    """A number from a cell: None when empty; ValueError when it is not a number;
+    DecimalPlacesError (a ValueError) when `places` is given and it has more decimals."""
+    number = _parse(value)
+    if number is not None and places is not None and decimal_places(number) > places:
+        shown = value if isinstance(value, str) else format(number, "f")
+        raise DecimalPlacesError(nfc_text(shown), places)
+    return number
+
+
+def nfc_text(value) -> str:
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _parse(value) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool):
         raise ValueError(value)
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    text = unicodedata.normalize("NFC", str(value)).strip()
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(value)
+        return Decimal(format(value, f".{EXCEL_DIGITS}g"))
+    text = nfc_text(value)
     text = text.replace("\u00a0", "").replace(" ", "")
     if not text:
         return None
@@ -44,6 +86,8 @@ def parse_decimal(value) -> Decimal | None:
             text = text.replace(".", "").replace(",", ".")
         else:
             text = text.replace(",", "")
+    if len(text) > 100:  # no one types a hundred digits; Decimal would take them all
+        raise ValueError(value)
     try:
         number = Decimal(text)
     except InvalidOperation:

@@ -27,6 +27,8 @@ class Action(StrEnum):
     MANAGE_UNITS = "manage_units"
     MANAGE_SURVEYS = "manage_surveys"
     RECOMPUTE = "recompute"
+    OPEN_PERIOD = "open_period"  # open a year's round: period, groups, draft assessments
+    BULK_TRANSITION = "bulk_transition"  # move many assessments along the workflow at once
     MANAGE_USERS = "manage_users"
     USE_ADMIN = "use_admin"
 
@@ -48,6 +50,8 @@ RULES: dict[Action, set[Role]] = {
     Action.MANAGE_UNITS: _STAFF,
     Action.MANAGE_SURVEYS: _STAFF,
     Action.RECOMPUTE: _STAFF,
+    Action.OPEN_PERIOD: _STAFF,
+    Action.BULK_TRANSITION: _STAFF,
     Action.MANAGE_USERS: {Role.ADMIN},
     # The Django admin: staff maintain data there, leadership browses it read-only (their groups
     # hold only view permissions); unit heads never enter it, whatever their is_staff flag says.

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.numbers import parse_decimal
-from core.tabular import Problem, cell, column_index, nfc
+from core.tabular import Problem, nfc
 
-from .models import Criterion, Framework, RatingBand, ScoringMethod
+from .framework_file import CriterionRow, check_framework_fields, check_tree, read_criteria
+from .models import Criterion, Framework, RatingBand
 
 
 def framework_refresh_tree(*, framework: Framework) -> None:
@@ -166,33 +166,53 @@ def framework_copy_forward(
     return new
 
 
-# --- Import of a framework from a file (CSV or .xlsx, read by core.tabular) -----------------------
-
-FRAMEWORK_COLUMNS: dict[str, tuple[str, ...]] = {
-    "code": ("Mã tiêu chí", "criterion_code", "mã"),
-    "name": ("Tên tiêu chí", "tên"),
-    "parent_code": ("Mã tiêu chí cha", "parent"),
-    "max_points": ("Điểm tối đa", "max"),
-    "method": ("Cách chấm",),
-    "step": ("Bước điểm",),
-    "evidence_required": ("Cần tài liệu kiểm chứng", "evidence"),
-    "guidance": ("Hướng dẫn chấm",),
-    "bands": ("Các mức",),
-}
+# --- Import of a framework from a file (read and checked by indicators.framework_file) ----------
 
 
-def _parse_bands(text: str) -> list[dict]:
-    """ "100:4; 95:2" → [{"min": 100, "points": 4}, {"min": 95, "points": 2}]."""
-    bands = []
-    for part in text.replace("\n", ";").split(";"):
-        if not part.strip():
-            continue
-        threshold, _sep, points = part.partition(":")
-        low, pts = parse_decimal(threshold), parse_decimal(points)
-        if low is None or pts is None:
-            raise ValueError(part)
-        bands.append({"min": float(low), "points": float(pts)})
-    return bands
+def _framework_replaceable(*, year: int, unit_kind: str, replace: bool):
+    """(the framework the import replaces or None, problems)."""
+    from units.models import UnitKind
+
+    def refused(message):
+        return None, [Problem("", None, "", message)]
+
+    if unit_kind not in UnitKind.values:
+        return refused(_("Loại đơn vị “%(k)s” không hợp lệ.") % {"k": unit_kind})
+    existing = Framework.objects.filter(year=year, unit_kind=unit_kind).first()
+    if existing is None:
+        return None, []
+    if not replace:
+        return refused(_("Đã có bộ chỉ số năm %(year)s cho loại đơn vị này.") % {"year": year})
+    if existing.assessments.exists():
+        return refused(
+            _("Bộ chỉ số năm %(year)s đã được dùng để chấm điểm, không thay được.") % {"year": year}
+        )
+    return existing, []
+
+
+def _criteria_create(*, framework: Framework, rows: list[CriterionRow]) -> None:
+    """Parents before children, whatever the file's order (the rows are checked: no loop)."""
+    by_code: dict[str, Criterion] = {}
+    pending = list(rows)
+    order = 0
+    while pending:
+        ready = [r for r in pending if not r.parent or r.parent in by_code]
+        for r in ready:
+            order += 1
+            by_code[r.code] = Criterion.objects.create(
+                framework=framework,
+                parent=by_code.get(r.parent),
+                code=r.code,
+                name=r.name,
+                order=order,
+                max_points=r.max_points,
+                method=r.method,
+                step=r.step,
+                bands=r.bands,
+                evidence_required=r.evidence_required,
+                guidance=r.guidance,
+            )
+        pending = [r for r in pending if r.code not in by_code]
 
 
 def framework_import(
@@ -201,136 +221,26 @@ def framework_import(
     unit_kind: str,
     name: str,
     sheets: list,
-    max_points: Decimal = Decimal("100"),
+    max_points: Decimal | str = Decimal("100"),
     replace: bool = False,
 ) -> tuple[Framework | None, list]:
     """Build a year's framework from a table of criteria, all or nothing.
 
     Columns: code, name, parent_code (empty for a component; if the column is missing the parent is
     the code without its last part, "1.2.3" → "1.2"), max_points, method, step, evidence_required,
-    guidance, bands ("100:4; 95:2"). The maxima are checked with framework_errors: a parent's
-    maximum is the sum of its children's and the components add up to the framework's scale.
+    guidance, bands ("100:4; 95:2"). Every value and the tree (a parent's maximum is the sum of its
+    children's, the components add up to the framework's scale) are checked before writing, each
+    error at its row. max_points (the scale) may be the text typed ("100", "99,5").
     Returns (framework, []) or (None, problems).
     """
-    from units.models import UnitKind
-
-    problems: list[Problem] = []
-    if unit_kind not in UnitKind.values:
-        return None, [
-            Problem("", None, "", _("Loại đơn vị “%(k)s” không hợp lệ.") % {"k": unit_kind})
-        ]
-    existing = Framework.objects.filter(year=year, unit_kind=unit_kind).first()
-    if existing is not None:
-        if not replace:
-            return None, [
-                Problem(
-                    "",
-                    None,
-                    "",
-                    _("Đã có bộ chỉ số năm %(year)s cho loại đơn vị này.") % {"year": year},
-                )
-            ]
-        if existing.assessments.exists():
-            return None, [
-                Problem(
-                    "",
-                    None,
-                    "",
-                    _("Bộ chỉ số năm %(year)s đã được dùng để chấm điểm, không thay được.")
-                    % {"year": year},
-                )
-            ]
-    methods = set(ScoringMethod.values)
-    rows = []
-    codes: dict[str, int] = {}
-    for sheet in sheets:
-        if not sheet.header:
-            continue
-        cols = column_index(sheet, FRAMEWORK_COLUMNS)
-        missing = [k for k in ("code", "name", "max_points") if k not in cols]
-        if missing:
-            problems.append(
-                Problem(
-                    sheet.name,
-                    1,
-                    ", ".join(missing),
-                    _("Thiếu cột bắt buộc: code, name, max_points."),
-                )
-            )
-            continue
-        for number, values in sheet.rows:
-
-            def bad(key, message, sheet=sheet, number=number):
-                problems.append(Problem(sheet.name, number, key, message))
-
-            code = nfc(cell(values, cols["code"]))
-            if not code:
-                bad("code", _("Thiếu mã tiêu chí."))
-                continue
-            if code in codes:
-                bad(
-                    "code",
-                    _("Mã %(code)s trùng với dòng %(row)s.") % {"code": code, "row": codes[code]},
-                )
-                continue
-            codes[code] = number
-            try:
-                maximum = parse_decimal(cell(values, cols["max_points"]))
-            except ValueError:
-                maximum = None
-            if maximum is None or maximum < 0:
-                bad("max_points", _("Điểm tối đa phải là số không âm."))
-            method = nfc(cell(values, cols.get("method"))) or ScoringMethod.ENTERED
-            if method not in methods:
-                bad(
-                    "method",
-                    _("Cách chấm “%(m)s” không hợp lệ (%(all)s).")
-                    % {"m": method, "all": ", ".join(sorted(methods))},
-                )
-            try:
-                step = parse_decimal(cell(values, cols.get("step")))
-            except ValueError:
-                step = None
-                bad("step", _("Bước điểm phải là số."))
-            try:
-                bands = _parse_bands(nfc(cell(values, cols.get("bands"))))
-            except ValueError:
-                bands = []
-                bad("bands", _("Các mức phải có dạng “100:4; 95:2”."))
-            if "parent_code" in cols:
-                parent = nfc(cell(values, cols["parent_code"]))
-            else:
-                parent = code.rsplit(".", 1)[0] if "." in code else ""
-            evidence = nfc(cell(values, cols.get("evidence_required"))).lower()
-            rows.append(
-                {
-                    "number": number,
-                    "sheet": sheet.name,
-                    "code": code,
-                    "name": nfc(cell(values, cols["name"])),
-                    "parent": parent,
-                    "max_points": maximum,
-                    "method": method,
-                    "step": step,
-                    "bands": bands,
-                    "evidence_required": evidence not in ("0", "no", "false", "không", "k"),
-                    "guidance": nfc(cell(values, cols.get("guidance"))),
-                }
-            )
-    for r in rows:
-        if r["parent"] and r["parent"] not in codes:
-            problems.append(
-                Problem(
-                    r["sheet"],
-                    r["number"],
-                    "parent_code",
-                    _("Không có tiêu chí cha “%(code)s”.") % {"code": r["parent"]},
-                )
-            )
-        if not r["name"]:
-            problems.append(Problem(r["sheet"], r["number"], "name", _("Thiếu tên tiêu chí.")))
-    if not rows and not problems:
-        problems.append(Problem("", None, "", _("Tệp không có dòng dữ liệu nào.")))
+    existing, problems = _framework_replaceable(year=year, unit_kind=unit_kind, replace=replace)
+    if problems:
+        return None, problems
+    scale, problems = check_framework_fields(name=name, scale=max_points)
+    rows, row_problems = read_criteria(sheets)
+    problems += row_problems
+    if not problems:
+        problems = check_tree(rows, scale)
     if problems:
         return None, problems
     try:
@@ -338,40 +248,12 @@ def framework_import(
             if existing is not None:
                 existing.delete()
             framework = Framework.objects.create(
-                year=year, unit_kind=unit_kind, name=name, max_points=max_points
+                year=year, unit_kind=unit_kind, name=nfc(name), max_points=scale
             )
-            by_code: dict[str, Criterion] = {}
-            pending = list(rows)
-            order = 0
-            while pending:  # parents before children, whatever the file's order
-                progressed = False
-                for r in list(pending):
-                    if r["parent"] and r["parent"] not in by_code:
-                        continue
-                    order += 1
-                    by_code[r["code"]] = Criterion.objects.create(
-                        framework=framework,
-                        parent=by_code.get(r["parent"]),
-                        code=r["code"],
-                        name=r["name"],
-                        order=order,
-                        max_points=r["max_points"],
-                        method=r["method"],
-                        step=r["step"],
-                        bands=r["bands"],
-                        evidence_required=r["evidence_required"],
-                        guidance=r["guidance"],
-                    )
-                    pending.remove(r)
-                    progressed = True
-                if not progressed:
-                    raise DomainError(
-                        _("Các tiêu chí %(codes)s tạo thành vòng lặp cha-con.")
-                        % {"codes": ", ".join(r["code"] for r in pending)}
-                    )
+            _criteria_create(framework=framework, rows=rows)
             framework_refresh_tree(framework=framework)
             errors = framework_errors(framework=framework)
-            if errors:
+            if errors:  # the checks above make this unreachable; kept as the last guard
                 raise DomainError(errors)
     except DomainError as exc:
         return None, [Problem("", None, "", m) for m in exc.messages]

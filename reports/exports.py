@@ -20,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from core.numbers import decimal_mark, fmt_fixed
+from core.tabular import sheet_title
 
 from .computation import Comparison
 from .dashboards import (
@@ -340,7 +341,7 @@ def unit_table(f: Filters, data: UnitProfile) -> Table:
 def to_xlsx(table: Table) -> bytes:
     """A write-only workbook: a title, the filter line, a bold header, numbers as numbers."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=table.title[:31].replace("/", "-").replace(":", ""))
+    ws = wb.create_sheet(title=sheet_title(table.title))
     for i, width in enumerate(table.widths, start=1):
         ws.column_dimensions[_column_letter(i)].width = width
     ws.freeze_panes = "A4"

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import defaultdict
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from core.numbers import fmt_machine
+from core.tabular import sheet_title
 from indicators.models import Criterion
 from units.models import GroupMembership
 
@@ -31,17 +31,19 @@ TEMPLATE_COLUMNS = [
     "points",
     "deduction",
     "reason",
+    "not_applicable",
 ]
-EDITABLE = {"points", "deduction", "reason"}
-MACHINE_COLUMNS = ["unit_code", "criterion_code", "points", "deduction", "reason"]
+EDITABLE = {"points", "deduction", "reason", "not_applicable"}
+MACHINE_COLUMNS = ["unit_code", "criterion_code", "points", "deduction", "reason", "not_applicable"]
+NOT_APPLICABLE_MARK = "KAD"
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
-    title = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:31] or "Sheet"
+    title = sheet_title(name)
     base, n = title, 2
     while title in used:
         suffix = f" ({n})"
-        title = base[: 31 - len(suffix)] + suffix
+        title = base[: 31 - len(suffix)].rstrip() + suffix
         n += 1
     used.add(title)
     return title
@@ -90,16 +92,24 @@ def template_rows(period: Period, round: int = 1) -> list[tuple[str, list[dict]]
                     "criterion_name": c.name,
                     "max_points": c.max_points,
                     "self_points": s.self_points if s else None,
-                    "points": getattr(s, point_field) if s else None,
+                    "points": (
+                        NOT_APPLICABLE_MARK
+                        if s and s.not_applicable
+                        else getattr(s, point_field)
+                        if s
+                        else None
+                    ),
                     "deduction": sum((d.points for d in ds), Decimal(0)) if ds else None,
                     "reason": deduction_text(ds),
+                    "not_applicable": 1 if s and s.not_applicable else 0,
                 }
             )
     return [(key[2], rows) for key, rows in sorted(by_group.items())]
 
 
 def scores_csv(period: Period, round: int = 1) -> bytes:
-    """The machine format: unit_code, criterion_code, points, deduction, reason; UTF-8 with a BOM
+    """The machine format: unit_code, criterion_code, points (KAD when not applicable), deduction,
+    reason, not_applicable (1 or 0); UTF-8 with a BOM
     (so that Excel shows Vietnamese correctly), point decimals."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -110,9 +120,10 @@ def scores_csv(period: Period, round: int = 1) -> bytes:
                 [
                     r["unit_code"],
                     r["criterion_code"],
-                    fmt_machine(r["points"]),
+                    r["points"] if r["points"] == NOT_APPLICABLE_MARK else fmt_machine(r["points"]),
                     fmt_machine(r["deduction"]),
                     r["reason"],
+                    r["not_applicable"],
                 ]
             )
     return out.getvalue().encode("utf-8-sig")
@@ -132,7 +143,7 @@ def scores_xlsx(period: Period, round: int = 1) -> bytes:
     header_fill = PatternFill("solid", fgColor="DDE7F3")
     edit_fill = PatternFill("solid", fgColor="FFF9E0")
     widths = {"unit_name": 34, "criterion_name": 60, "reason": 40}
-    point_label = HEADERS["points"] + (" lần 2" if round == 2 else "")
+    point_label = HEADERS["points_2"] if round == 2 else HEADERS["points"]
     groups = template_rows(period, round) or [(_("Chưa có bản đánh giá"), [])]
     for name, rows in groups:
         ws = workbook.create_sheet(_sheet_title(name, used))
@@ -166,11 +177,23 @@ def scores_xlsx(period: Period, round: int = 1) -> bytes:
             for key in ("points", "deduction"):
                 col = TEMPLATE_COLUMNS.index(key) + 1
                 letter = ws.cell(row=1, column=col).column_letter
+                # The points cell also takes KAD (not applicable).
+                rule = (
+                    {
+                        "type": "custom",
+                        "formula1": f'OR(UPPER({letter}2)="KAD",'
+                        f"AND(ISNUMBER({letter}2),{letter}2>=0,{letter}2<=$E2))",
+                    }
+                    if key == "points"
+                    else {
+                        "type": "decimal",
+                        "operator": "between",
+                        "formula1": "0",
+                        "formula2": "$E2",
+                    }
+                )
                 dv = DataValidation(
-                    type="decimal",
-                    operator="between",
-                    formula1="0",
-                    formula2="$E2",
+                    **rule,
                     allow_blank=True,
                     showErrorMessage=True,
                     errorTitle=_("Điểm không hợp lệ"),

@@ -9,8 +9,11 @@ cannot be used to probe other units' data.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from core.permissions import Action, can
 from core.roles import Role, roles_of, unit_id_of
@@ -54,13 +57,33 @@ def is_own_unit(user, assessment: Assessment) -> bool:
     return unit_id_of(user) == assessment.unit_id
 
 
+def self_deadline(assessment: Assessment) -> dt.date | None:
+    """The last day the unit may self-assess: the period's deadline, or the unit's extension when
+    staff granted a later one. None: no deadline."""
+    deadline = assessment.period.self_assessment_deadline
+    extension = assessment.self_deadline_extended_to
+    if deadline is not None and extension is not None and extension > deadline:
+        return extension
+    return deadline
+
+
+def self_deadline_passed(assessment: Assessment, *, today: dt.date | None = None) -> bool:
+    deadline = self_deadline(assessment)
+    return deadline is not None and (today or timezone.localdate()) > deadline
+
+
 def may_self_assess(user, assessment: Assessment) -> bool:
-    """The unit's head (or staff on its behalf) while the self-assessment is open."""
+    """The unit's head (or staff on its behalf) while the self-assessment is open: for the unit
+    head, until the self-assessment deadline (or the unit's extension) has passed."""
     if State(assessment.state) not in SELF_EDITABLE:
         return False
     if can(user, Action.APPRAISE):
         return True
-    return can(user, Action.SELF_ASSESS) and is_own_unit(user, assessment)
+    return (
+        can(user, Action.SELF_ASSESS)
+        and is_own_unit(user, assessment)
+        and not self_deadline_passed(assessment)
+    )
 
 
 def may_appraise(user, assessment: Assessment) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .importing.jobs import score_import_run  # noqa: F401 (registers the score import job)
 from .models import Period, RecomputeRun
 from .recompute.jobs import recompute_queue, run_job, runs_prune
 from .recompute.locks import RecomputeBusy
@@ -42,3 +43,12 @@ def evidence_orphans_remove() -> None:
     from .services.evidence_orphans import evidence_orphans_remove as remove
 
     remove()
+
+
+@shared_task(ignore_result=True)
+def deadline_reminders() -> None:
+    """Daily: remind unit heads of a draft 7, 3 and 1 days before their self-assessment deadline,
+    and staff of the assessments not appraised after the appraisal deadline."""
+    from .services.deadlines import reminders_send
+
+    reminders_send()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     criterion,
+    deadlines,
     deductions,
     evidence,
     explanations,
@@ -9,6 +10,7 @@ from .views import (
     publish,
     recompute,
     reopen,
+    rounds,
     sheet,
     transfer,
 )
@@ -66,15 +68,20 @@ urlpatterns: list = [
         name="evidence_delete",
     ),
     path("<int:assessment_id>/mo-lai/", reopen.reopen_create, name="reopen_request"),
+    path("<int:assessment_id>/gia-han/", deadlines.extend, name="deadline_extend"),
     path(
         "<int:assessment_id>/mo-lai/<int:request_id>/",
         reopen.reopen_decision,
         name="reopen_decide",
     ),
+    path("ky/mo/", rounds.round_open_view, name="round_open"),
+    path("ky/mo/sao-chep-bo-chi-so/", rounds.framework_copy, name="framework_copy"),
+    path("ky/<int:year>/chuyen-trang-thai/", rounds.bulk_transition, name="bulk_transition"),
     path("ky/<int:year>/mau-nhap.<str:fmt>", transfer.scores_template, name="scores_template"),
     path("ky/<int:year>/ket-qua.<str:fmt>", transfer.results_export, name="results_export"),
     path("ky/<int:year>/nhap-diem/", transfer.scores_upload, name="scores_upload"),
     path("ky/<int:year>/nhap-diem/ap-dung/", transfer.scores_apply, name="scores_apply"),
+    path("ky/<int:year>/nhap-diem/tien-do/<str:token>/", transfer.scores_job, name="scores_job"),
     path("ky/<int:year>/cong-bo/", publish.publish, name="period_publish"),
     path("ky/<int:year>/dinh-chinh/", publish.correct, name="snapshot_correct"),
     path(

@@ -38,6 +38,8 @@ TRANSITIONS: dict[tuple[State, State], frozenset[Role]] = {
 SELF_EDITABLE = frozenset({State.DRAFT})
 APPRAISAL_EDITABLE = frozenset({State.SUBMITTED, State.APPRAISED})
 FROZEN = frozenset({State.PUBLISHED, State.LOCKED})
+# Figures that are the appraisal's: ranked among themselves, and publishable.
+APPRAISED_STATES = (State.APPRAISED, State.PUBLISHED, State.LOCKED)
 
 
 def allowed_targets(current: State, roles: set[Role]) -> list[State]:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin_mixins import LocalizedDecimals
 
-from .models import Survey, SurveyResult
+from .models import Survey, SurveyElement, SurveyPlan, SurveyQuestion, SurveyResult
 from .services import survey_result_save, survey_results_changed, survey_results_delete
 
 
@@ -12,11 +12,33 @@ class SurveyResultInline(LocalizedDecimals, admin.TabularInline):
     autocomplete_fields = ["unit"]
 
 
+class SurveyElementInline(admin.TabularInline):
+    model = SurveyElement
+    extra = 0
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "element":
+            survey_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = SurveyElement.objects.filter(survey_id=survey_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SurveyPlanInline(admin.TabularInline):
+    model = SurveyPlan
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
-    list_display = ["name", "year", "kind"]
+    list_display = ["name", "code", "year", "kind", "formula"]
     list_filter = ["year", "kind"]
-    inlines = [SurveyResultInline]
+    inlines = [SurveyElementInline, SurveyQuestionInline, SurveyPlanInline, SurveyResultInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

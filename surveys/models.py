@@ -1,3 +1,6 @@
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -9,15 +12,36 @@ from units.models import Unit
 
 
 class Survey(TimeStampedModel):
-    """A survey round: SIPAS (citizen satisfaction) or a sociological survey of leaders/officials."""
+    """A survey round: SIPAS (citizen satisfaction) or a sociological survey of leaders/officials.
+
+    Its definition says how answers become results: answers run 1..scale_max (higher is better);
+    `favourable_from` and above count as satisfied; a share's points are maximum × share (formula
+    "share") or maximum × the answers weighted level by level (formula "weighted", e.g. A/B/C/D =
+    100/60/20/0 %). `criterion_code` names the framework criterion fed by the unit's index."""
 
     class Kind(models.TextChoices):
         SIPAS = "sipas", _("Chỉ số hài lòng (SIPAS)")
         SOCIOLOGICAL = "sociological", _("Điều tra xã hội học")
 
+    class Formula(models.TextChoices):
+        SHARE = "share", _("Tỷ lệ ý kiến hài lòng × điểm tối đa")
+        WEIGHTED = "weighted", _("Trọng số theo mức trả lời (A/B/C/D)")
+
     year = models.PositiveSmallIntegerField(_("năm"))
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("tên cuộc điều tra"), max_length=255)
+    code = models.SlugField(_("mã cuộc điều tra"), max_length=40, unique=True, blank=True)
+    scale_max = models.PositiveSmallIntegerField(_("số mức trả lời"), default=5)
+    favourable_from = models.PositiveSmallIntegerField(_("hài lòng từ mức"), default=4)
+    formula = models.CharField(
+        _("cách tính điểm"), max_length=20, choices=Formula.choices, default=Formula.SHARE
+    )
+    # Percent per level, level 1 first (formula "weighted").
+    weights = models.JSONField(_("trọng số từng mức (%)"), default=list, blank=True)
+    margin = models.DecimalField(
+        _("sai số cho phép"), max_digits=4, decimal_places=3, default=Decimal("0.05")
+    )
+    criterion_code = models.CharField(_("tiêu chí được chấm"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["-year", "kind"]
@@ -26,6 +50,151 @@ class Survey(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        if not self.code:
+            base = f"{self.kind}-{self.year}"
+            code, n = base, 1
+            while Survey.objects.filter(code=code).exclude(pk=self.pk).exists():
+                n += 1
+                code = f"{base}-{n}"
+            self.code = code
+        super().save(*args, **kwargs)
+
+
+class SurveyElement(models.Model):
+    """An element of the survey (SIPAS: access, procedure, civil servants, result, feedback)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="elements")
+    code = models.CharField(_("mã"), max_length=20)
+    name = models.CharField(_("tên yếu tố"), max_length=255)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    criterion_code = models.CharField(_("tiêu chí được chấm"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["survey", "order", "code"]
+        verbose_name = _("yếu tố khảo sát")
+        verbose_name_plural = pgettext_lazy("số nhiều", "yếu tố khảo sát")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "code"], name="one_element_code_per_survey")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class SurveyQuestion(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    element = models.ForeignKey(SurveyElement, on_delete=models.CASCADE, related_name="questions")
+    code = models.CharField(_("mã câu hỏi"), max_length=20)
+    text = models.CharField(_("nội dung câu hỏi"), max_length=500)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    criterion_code = models.CharField(_("tiêu chí được chấm"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["survey", "order", "code"]
+        verbose_name = _("câu hỏi khảo sát")
+        verbose_name_plural = pgettext_lazy("số nhiều", "câu hỏi khảo sát")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "code"], name="one_question_code_per_survey")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.text}"
+
+
+class SurveyPlan(models.Model):
+    """A unit's sample plan: N dossiers handled or residents served; the quota is derived from it
+    (n = N / (1 + N·e²)) unless set by hand."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="plans")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="survey_plans")
+    population = models.PositiveIntegerField(_("số hồ sơ / số dân (N)"))
+    quota = models.PositiveIntegerField(_("số phiếu giao"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kế hoạch mẫu")
+        verbose_name_plural = pgettext_lazy("số nhiều", "kế hoạch mẫu")
+        constraints = [models.UniqueConstraint(fields=["survey", "unit"], name="one_plan_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.survey} · {self.unit_id}: {self.population}"
+
+
+class SurveyResponse(models.Model):
+    """One respondent's answers: one character per question in the survey's order, '1'..'9', or
+    '.' for no answer. Written in bulk by COPY; one row per respondent keeps a million answers
+    sheets a million rows, not twenty million."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False)
+    respondent = models.CharField(max_length=64)
+    answered_on = models.DateField(null=True)
+    answers = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "respondent"], name="one_answer_sheet")
+        ]
+        indexes = [models.Index(fields=["survey", "unit"], name="survey_response_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} · {self.respondent}"
+
+
+class SurveyQuestionStat(models.Model):
+    """A unit's answers to one question, counted level by level (counts[0] = level 1)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="stats")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="stats")
+    answers = models.PositiveIntegerField(default=0)
+    favourable = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "unit", "question"], name="one_stat")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} · {self.unit_id} · {self.question_id}"
+
+
+class SurveyImport(models.Model):
+    """An answers file on its way in: checked (preview), then applied, by the job queue."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        CHECKING = "checking", _("Đang kiểm tra")
+        CHECKED = "checked", _("Đã kiểm tra")
+        INVALID = "invalid", _("Có lỗi")
+        APPLYING = "applying", _("Đang ghi")
+        APPLIED = "applied", _("Đã nhập")
+        UNCHANGED = "unchanged", _("Không thay đổi")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="imports")
+    file = models.FileField(upload_to="survey-imports/", blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    digest = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=255, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lần nhập phiếu khảo sát")
+        verbose_name_plural = pgettext_lazy("số nhiều", "lần nhập phiếu khảo sát")
+
+    def __str__(self) -> str:
+        return f"{self.survey} · {self.filename}"
 
 
 class SurveyResult(models.Model):

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
+import tempfile
 import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.test.testcases import LiveServerThread
 from django.urls import reverse
 
@@ -29,18 +31,43 @@ from scoring.models import Assessment, CriterionScore
 from scoring.workflow import APPRAISAL_EDITABLE
 
 CHROMIUM = shutil.which("chromium")  # `make test` installs Debian's package when missing
-# Known and harmless, as in `manage.py screenshots`: plotly.js injects its map CSS and sets a style
-# attribute or two; the policy refuses them and the charts still draw (checked).
-HARMLESS = "Content Security Policy"
+pytestmark = pytest.mark.browser
+# Every refusal of the content security policy is reported to the console as an error, with what
+# was refused and where, so that the tests below fail on it like on any other console error.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " " + (e.sourceFile || "") + ":" +
+                e.lineNumber + " " + (e.sample || ""));
+});
+"""
+DESKTOP = {"width": 1366, "height": 768}
+# Production uses whitenoise's CompressedManifestStaticFilesStorage; the same manifest (hashed
+# names) without the slow brotli/gzip pass.
+MANIFEST_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+
+
+def _no_static_handler(handler):
+    """The application as it is: whitenoise (a middleware) serves the collected files."""
+    return handler
 
 
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker):
     # Playwright's sync API runs an event loop in this thread between the test's ORM calls.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with django_db_blocker.unblock():
+    with (
+        tempfile.TemporaryDirectory() as static_root,
+        override_settings(STATIC_ROOT=static_root, STORAGES=MANIFEST_STORAGES),
+        django_db_blocker.unblock(),
+    ):
+        # As in production: collected, hashed names (an asset missing from the manifest fails
+        # the page), served by whitenoise from STATIC_ROOT.
+        call_command("collectstatic", interactive=False, verbosity=0)
         call_command("load_demo", stdout=io.StringIO())
-        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        thread = LiveServerThread("127.0.0.1", _no_static_handler, port=0)
         thread.daemon = True
         thread.start()
         thread.is_ready.wait()
@@ -90,8 +117,8 @@ def login(server, browser):
     """Opens logged-in tabs; closes them (and their connections to the server) after the test."""
     opened = []
 
-    def open_session(username: str, password: str) -> Session:
-        opened.append(Session(browser, server, username, password))
+    def open_session(username: str, password: str, viewport: dict | None = None) -> Session:
+        opened.append(Session(browser, server, username, password, viewport or DESKTOP))
         return opened[-1]
 
     yield open_session
@@ -102,9 +129,10 @@ def login(server, browser):
 class Session:
     """A logged-in browser tab that records what the browser complains about."""
 
-    def __init__(self, browser, base: str, username: str, password: str):
+    def __init__(self, browser, base: str, username: str, password: str, viewport: dict):
         self.base = base
-        self.context = browser.new_context(viewport={"width": 1366, "height": 768})
+        self.context = browser.new_context(viewport=viewport)
+        self.context.add_init_script(REPORT_CSP_VIOLATIONS)
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.page.on("pageerror", lambda exc: self.problems.append(f"{self.page.url}: {exc}"))
@@ -113,7 +141,6 @@ class Session:
             lambda msg: (
                 self.problems.append(f"{self.page.url}: {msg.text}")
                 if msg.type == "error"
-                and HARMLESS not in msg.text
                 and not msg.text.startswith("Failed to load resource")  # see "response"
                 else None
             ),
@@ -203,4 +230,29 @@ def test_the_sheet_totals_follow_typing_flag_bad_values_and_save_with_ctrl_s(db,
     saved = CriterionScore.objects.get(assessment=assessment, criterion_id=criterion_id)
     assert saved.appraised_points == new
     assert number(page.locator("#grand-points").inner_text()) == before_total - before_row + new
+    assert session.problems == []
+
+
+def _page_sizes(pdf: bytes) -> set[tuple[int, int]]:
+    """The pages' sizes in points, from the PDF's MediaBox entries (chromium writes them plainly)."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    return {(round(float(w)), round(float(h))) for w, h in boxes}
+
+
+A4_PORTRAIT, A4_LANDSCAPE = (595, 842), (842, 595)
+
+
+def test_printing_leaves_out_the_menu_and_filters_on_a4(db, login):
+    session = login("lanhdao", "lanhdao@2024")
+    page = session.open("/bao-cao/xep-hang/?period=2024&group=khoi-so")
+    page.locator("[data-figure] .main-svg").first.wait_for(timeout=10_000)
+    page.emulate_media(media="print")
+    for hidden in [".app-topbar", ".reports-filters", ".reports-tabs", ".btn"]:
+        assert not page.locator(hidden).first.is_visible(), hidden
+    assert page.locator(".ranking-table").is_visible()
+    assert page.locator("[data-figure] .main-svg").first.is_visible()
+    # A dashboard (wide tables) prints on A4 landscape, an ordinary page on A4 portrait.
+    assert _page_sizes(page.pdf(prefer_css_page_size=True)) == {A4_LANDSCAPE}
+    page = session.open(reverse("scoring:assessment_list"))
+    assert _page_sizes(page.pdf(prefer_css_page_size=True)) == {A4_PORTRAIT}
     assert session.problems == []

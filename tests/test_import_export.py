@@ -86,7 +86,7 @@ def test_a_good_csv_is_previewed_then_applied(two_units, django_capture_on_commi
     assert plan.checked_rows == 3
     assert {(c.unit_code, c.criterion_code, c.what) for c in plan.changes} == {
         ("so-tu-phap", "1.1", "Điểm thẩm định lần 1"),
-        ("so-tu-phap", "1.1", "Điểm bị trừ"),
+        ("so-tu-phap", "1.1", "Thêm điểm bị trừ"),
         ("so-tu-phap", "1.2", "Điểm thẩm định lần 1"),
         ("so-y-te", "1.1", "Điểm thẩm định lần 1"),
     }
@@ -211,8 +211,8 @@ def test_a_csv_round_trips_export_import_export(two_units):
     first = scores_csv(a.period)
     assert first.startswith(b"\xef\xbb\xbf")
     lines = first.decode("utf-8-sig").splitlines()
-    assert lines[0] == "unit_code,criterion_code,points,deduction,reason"
-    assert "so-tu-phap,1.1,3.5,0.5,Nộp báo cáo trễ hạn" in lines
+    assert lines[0] == "unit_code,criterion_code,points,deduction,reason,not_applicable"
+    assert "so-tu-phap,1.1,3.5,0.5,Nộp báo cáo trễ hạn,0" in lines
     before = snapshot()
     plan = scores_plan(period=a.period, data=first, filename="xuat.csv")
     assert plan.ok and plan.changes == []
@@ -240,6 +240,7 @@ def test_the_excel_template_round_trips_and_edits_apply(two_units):
         "Điểm thẩm định",
         "Điểm bị trừ",
         "Lý do trừ điểm",
+        "Không áp dụng",
     ]
     assert ws.protection.sheet is True
     assert ws["A2"].protection.locked and not ws["G2"].protection.locked
@@ -262,7 +263,8 @@ def test_the_excel_template_round_trips_and_edits_apply(two_units):
     assert CriterionScore.objects.get(
         criterion__code="1.2", assessment__unit__code="so-y-te"
     ).points == D("1.5")
-    assert not Deduction.objects.exists()
+    assert not Deduction.objects.active().exists()
+    assert Deduction.objects.count() == 1  # withdrawn, not deleted
     again = load_workbook(io.BytesIO(scores_xlsx(a.period)))["Khối sở"]
     values = {
         (r[0].value, r[2].value): (r[6].value, r[7].value) for r in again.iter_rows(min_row=2)

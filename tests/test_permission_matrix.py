@@ -14,6 +14,7 @@ appraised, provisional) against Huyện Bình Sơn (another unit, 2024 provision
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.formats import number_format
 
+from indicators.models import Framework
 from scoring.models import (
     Assessment,
     AssessmentResult,
@@ -37,6 +39,7 @@ from scoring.models import (
     ResultSnapshot,
 )
 from scoring.recompute import recompute_now
+from scoring.services.rounds import round_plan
 
 OK, LOGIN, DENY = "ok", "login", "deny"
 ROLES = ("anonymous", "unit_head", "staff", "leadership", "admin")
@@ -127,6 +130,12 @@ def pdf_upload(w):
         "file": SimpleUploadedFile("minh-chung.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
         "note": "",
     }
+
+
+def publish_leaving_out_the_unappraised(w):
+    pending = Assessment.objects.filter(period=w["period"]).exclude(state="appraised")
+    data = {"step": "confirm", "leave_out": [a.pk for a in pending]}
+    return data | {f"reason_{a.pk}": "Chưa thẩm định (ma trận quyền)" for a in pending}
 
 
 DEDUCTION_FORM = {"points": "0,5", "note": "Báo cáo trễ hạn (ma trận quyền)", "reason": ""}
@@ -271,10 +280,25 @@ MATRIX: list[Case] = [
         effect=lambda w: Deduction.objects.count(),
     ),
     Case(
+        "scoring:scores_job",
+        only(),  # a job's progress is seen only by the session that uploaded its file
+        kwargs=lambda w: {"year": 2024, "token": "0123abcd"},
+    ),
+    Case(
+        "scoring:deadline_extend",
+        STAFF,
+        kwargs=own,
+        method="post",
+        data=lambda w: {"until": "31/12/2099"},
+        effect=lambda w: Assessment.objects.get(pk=w["own"].pk).self_deadline_extended_to,
+    ),
+    Case("scoring:period_publish", STAFF, kwargs=year, label="checklist"),
+    Case(
         "scoring:period_publish",
         STAFF,
         kwargs=year,
         method="post",
+        data=publish_leaving_out_the_unappraised,
         effect=lambda w: ResultSnapshot.objects.count(),
     ),
     Case(
@@ -292,6 +316,45 @@ MATRIX: list[Case] = [
         kwargs=year,
         method="post",
         effect=lambda w: RecomputeRun.objects.count(),
+    ),
+    # --- scoring: opening a round and moving assessments in bulk ------------------------------
+    Case("scoring:round_open", STAFF),
+    Case("scoring:round_open", STAFF, query="?year=2025&copy_groups_from=2024", label="preview"),
+    Case(
+        "scoring:round_open",
+        STAFF,
+        method="post",
+        label="set deadlines",
+        data=lambda w: {
+            "year": "2024",
+            "self_deadline": "29/12/2024",
+            "leave_out_kinds": ["commune"],  # the demo does not assess its communes
+            "token": round_plan(
+                year=2024, self_deadline=datetime.date(2024, 12, 29), leave_out_kinds=["commune"]
+            ).token,
+        },
+        effect=lambda w: Period.objects.get(year=2024).self_assessment_deadline,
+    ),
+    Case(
+        "scoring:framework_copy",
+        STAFF,
+        method="post",
+        data=lambda w: {
+            "source": w["own"].framework_id,
+            "year": "2025",
+            "next": reverse("scoring:round_open"),
+        },
+        effect=lambda w: Framework.objects.count(),
+    ),
+    Case("scoring:bulk_transition", STAFF, kwargs=year, query="?all=1&to=submitted"),
+    Case(
+        "scoring:bulk_transition",
+        STAFF,
+        kwargs=year,
+        method="post",
+        label="second round",
+        data=lambda w: {"a": [w["other"].pk], "to": "submitted", "reason": "Thẩm định lần 2"},
+        effect=state_of("other"),
     ),
     # --- reports: every role opens them; unit heads see other units' published figures only ---
     Case("reports:ranking", everyone(), query=OTHER_PROVISIONAL, leak=True),

@@ -15,7 +15,12 @@ def computed(assessment, period, other_unit, framework, group):
 
 
 def publish(client, year=2024):
-    return client.post(reverse("scoring:period_publish", args=[year]), follow=True)
+    """Publish through the pages: every assessment appraised, confirmed at once."""
+    from scoring.models import Assessment
+
+    Assessment.objects.filter(period__year=year).update(state="appraised")
+    url = reverse("scoring:period_publish", args=[year])
+    return client.post(url, {"step": "confirm"}, follow=True)
 
 
 def test_staff_publish_a_period_once_and_the_list_says_which_version(client, staff, computed):

@@ -240,6 +240,8 @@ def test_rank_changes_are_measured_against_the_published_ranks_of_last_year(
             unit, p2023, fw2023, group, state=State.SUBMITTED
         )
         score_write(assessment=a, criterion=c2023["1.1"], user=staff, appraised_points=points)
+    # Publication needs every assessment appraised.
+    Assessment.objects.filter(period=p2023).update(state="appraised")
     period_publish(period=p2023, user=staff)
     # 2024: xa-2 first, xa-1 second.
     for unit, points in ((first, D(1)), (second, D(3))):
@@ -256,6 +258,8 @@ def test_rank_changes_are_measured_against_the_published_ranks_of_last_year(
 
     assert changes() == {"xa-1": -1, "xa-2": 1}
     # A correction of 2023 in progress: the live 2023 ranks swap, the published ones do not.
+    # (Publishing moved 2023 to published: reopened for the correction.)
+    Assessment.objects.filter(period=p2023).update(state=State.SUBMITTED)
     score_write(
         assessment=last_year["xa-2"], criterion=c2023["1.1"], user=staff, appraised_points=D(4)
     )
@@ -471,10 +475,15 @@ def test_the_nightly_job_queues_every_open_period(period, province, monkeypatch)
 def test_published_results_do_not_move_when_scores_change_and_a_correction_is_version_2(
     period, province, staff, criteria
 ):
+    # Publication needs every assessment appraised.
+    Assessment.objects.filter(period=period).update(state="appraised")
     snapshot = period_publish(period=period, user=staff)
     assert (snapshot.version, snapshot.kind) == (1, "publication")
     period.refresh_from_db()
     assert period.status == Period.Status.PUBLISHED
+    # Publishing moved the assessments to published: reopened for a correction.
+    assert Assessment.objects.get(pk=province["b2"].pk).state == "published"
+    Assessment.objects.filter(period=period).update(state="appraised")
 
     score_write(
         assessment=province["b2"], criterion=criteria["1.2"], user=staff, appraised_points=D(2)
@@ -516,6 +525,8 @@ def test_publishing_is_staff_only_once_and_corrections_need_a_reason(
         period_publish(period=period, user=leader)
     with pytest.raises(DomainError):
         snapshot_correct(period=period, user=staff, reason="Chưa công bố")
+    # Publication needs every assessment appraised.
+    Assessment.objects.filter(period=period).update(state="appraised")
     period_publish(period=period, user=staff)
     with pytest.raises(DomainError):
         period_publish(period=period, user=staff)

@@ -168,6 +168,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.evidence_orphans_remove",
         "schedule": crontab(hour=2, minute=15),
     },
+    "deadline-reminders-daily": {
+        "task": "scoring.tasks.deadline_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 CACHES = {

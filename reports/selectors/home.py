@@ -8,6 +8,7 @@ from django.db.models import Count
 
 from core.roles import Role, primary_role, unit_id_of
 from scoring.models import Assessment, AssessmentResult, Period
+from scoring.services.deadlines import deadlines_of
 from units.models import Unit
 
 from .snapshots import Edition, latest_edition, snapshot_rows
@@ -21,6 +22,7 @@ class HomeSummary:
     state_counts: list[dict] = field(default_factory=list)  # {"state", "n"} of the period
     edition: Edition | None = None  # the published version the leaders come from
     top_results: list = field(default_factory=list)  # the first three of each group
+    deadlines: list = field(default_factory=list)  # the period's, with days left (a unit's own)
 
 
 def home_summary(user) -> HomeSummary:
@@ -38,7 +40,10 @@ def home_summary(user) -> HomeSummary:
             .select_related("period", "result")
             .order_by("-period__year")
         )
+        current = next((a for a in summary.assessments if a.period_id == period.pk), None)
+        summary.deadlines = deadlines_of(period, assessment=current)
     else:
+        summary.deadlines = deadlines_of(period)
         summary.state_counts = list(
             Assessment.objects.filter(period=period)
             .values("state")

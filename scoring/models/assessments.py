@@ -57,6 +57,10 @@ class Assessment(TimeStampedModel):
     )
     # Bumped by every save of the sheet: a stale form is refused instead of overwriting.
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    # Staff may let one unit self-assess after the period's deadline, until this day (inclusive).
+    self_deadline_extended_to = models.DateField(
+        _("gia hạn tự đánh giá đến"), null=True, blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -218,6 +218,8 @@ class ResultSnapshotRow(_Frozen):
     rank = models.PositiveIntegerField(_("xếp hạng"), null=True)
     rank_change = models.IntegerField(_("thay đổi thứ hạng"), null=True)
     band = models.CharField(_("xếp loại"), max_length=50, blank=True)
+    # Left out of the publication by staff (not appraised in time): no figures, no rank.
+    not_assessed_reason = models.TextField(_("lý do không đánh giá"), blank=True, db_default="")
 
     class Meta:
         ordering = ["snapshot", "group_name", "rank", "unit_name"]

@@ -36,6 +36,35 @@ EVIDENCE_TYPES: dict[str, str] = {
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 _OOXML_PART = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+# Archive bombs: a real office file unpacks to a few times its size; refuse anything that claims to
+# unpack to more than this in total, or whose members are compressed more than this ratio.
+_ARCHIVE_MAX_UNPACKED = 200 * 1024 * 1024
+_ARCHIVE_MAX_RATIO = 200
+_ARCHIVE_MAX_MEMBERS = 10_000
+_MIMETYPE_READ = 128
+
+
+def _archive_is_sane(archive: zipfile.ZipFile) -> bool:
+    """Whether the declared sizes of the archive's members are those of a real document."""
+    members = archive.infolist()
+    if len(members) > _ARCHIVE_MAX_MEMBERS:
+        return False
+    total = 0
+    for info in members:
+        total += info.file_size
+        if total > _ARCHIVE_MAX_UNPACKED:
+            return False
+        if info.file_size > 1024 * 1024 and info.file_size > _ARCHIVE_MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            return False
+    return True
+
+
+def _read_mimetype(archive: zipfile.ZipFile) -> str:
+    """The first bytes of the `mimetype` member (never the whole of it: it may be a bomb)."""
+    with archive.open("mimetype") as member:
+        return member.read(_MIMETYPE_READ).decode("ascii", "replace").strip()
 
 
 def _content_matches(ext: str, upload: UploadedFile) -> bool:
@@ -55,14 +84,16 @@ def _content_matches(ext: str, upload: UploadedFile) -> bool:
         return False
     try:
         with zipfile.ZipFile(upload) as archive:
+            if not _archive_is_sane(archive):
+                return False
             names = archive.namelist()
             if ext in _OOXML_PART:
                 return "[Content_Types].xml" in names and any(
                     n.startswith(_OOXML_PART[ext]) for n in names
                 )
-            mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+            mimetype = _read_mimetype(archive)
             return mimetype == EVIDENCE_TYPES[ext]
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, NotImplementedError):
         return False
     finally:
         upload.seek(0)
@@ -93,6 +124,16 @@ def evidence_check(upload: UploadedFile) -> str:
     return ext
 
 
+def _cut_name(name: str, limit: int = 255) -> str:
+    """The name cut to `limit` characters, keeping its extension (the part after the last dot)."""
+    if len(name) <= limit:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) + 2 > limit:
+        return name[:limit]
+    return stem[: limit - len(ext) - 1] + "." + ext
+
+
 def may_attach(user, assessment: Assessment) -> bool:
     return (
         may_self_assess(user, assessment)
@@ -119,7 +160,7 @@ def evidence_add(
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    original = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    original = _cut_name((upload.name or "").replace("\\", "/").rsplit("/", 1)[-1])
     with transaction.atomic():
         score, _created = CriterionScore.objects.get_or_create(
             assessment=assessment,

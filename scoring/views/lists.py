@@ -15,6 +15,7 @@ from ..permissions import (
     is_own_unit,
 )
 from ..selectors import lists as reads
+from ..services.bulk import BULK_TARGETS, TARGET_LABELS
 from ..workflow import State
 
 
@@ -57,6 +58,9 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
             "may_import": can(request.user, Action.APPRAISE),
             "may_publish": can(request.user, Action.PUBLISH),
             "may_view_all": can(request.user, Action.VIEW_ALL_UNITS),
+            "may_open_period": can(request.user, Action.OPEN_PERIOD),
+            "may_bulk": can(request.user, Action.BULK_TRANSITION),
+            "bulk_targets": [(s.value, TARGET_LABELS[s]) for s in BULK_TARGETS],
             "snapshots": (
                 list(period.snapshots.select_related("created_by").order_by("-version"))
                 if period and can(request.user, Action.VIEW_ALL_UNITS)

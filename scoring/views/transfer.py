@@ -22,6 +22,7 @@ from .. import exporting, importing
 from ..forms import (
     ScoresUploadForm,
 )
+from ..importing import jobs
 from ..models import Period
 from .common import (
     error_text,
@@ -87,6 +88,32 @@ def _forget_old_uploads(days: int = 2) -> None:
 
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+# Files above this size are checked and applied by a job whose progress the page polls.
+JOB_BYTES = 512 * 1024
+POLL_SECONDS = 2
+
+
+def _job_context(request: HttpRequest, token: str) -> dict | None:
+    info = request.session.get(f"scores-import-{token}") if token.isalnum() else None
+    state = jobs.job_state(token) if info else None
+    if state is None:
+        return None
+    return {"token": token, "job": state, "poll_seconds": POLL_SECONDS}
+
+
+@login_required
+@require_GET
+def scores_job(request: HttpRequest, year: int, token: str) -> HttpResponse:
+    """The progress of a big file's check or apply (an htmx fragment polled while it runs)."""
+    require(request.user, Action.APPRAISE)
+    period = _period(year)
+    context = _job_context(request, token)
+    if context is None or context["job"].get("period") != period.year:
+        raise Http404
+    context["period"] = period
+    response = render(request, "scoring/import_job.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -97,6 +124,9 @@ def scores_upload(request: HttpRequest, year: int) -> HttpResponse:
     period = _period(year)
     context = {"period": period, "form": ScoresUploadForm()}
     if request.method != "POST":
+        job = _job_context(request, request.GET.get("job", ""))
+        if job is not None and job["job"].get("period") == period.year:
+            context.update(job)
         return render(request, "scoring/import.html", context)
     form = ScoresUploadForm(request.POST, request.FILES)
     context["form"] = form
@@ -107,6 +137,20 @@ def scores_upload(request: HttpRequest, year: int) -> HttpResponse:
         form.add_error("file", _("Tệp lớn hơn 10 MB."))
         return render(request, "scoring/import.html", context, status=400)
     data = upload.read()
+    if len(data) > JOB_BYTES:
+        _forget_old_uploads()
+        token = uuid.uuid4().hex
+        (_upload_dir() / token).write_bytes(data)
+        name = (upload.name or "")[-100:]
+        request.session[f"scores-import-{token}"] = {
+            "period": period.year,
+            "round": form.cleaned_data["round"],
+            "name": name,
+        }
+        jobs.job_start(
+            token=token, period=period, round=form.cleaned_data["round"], filename=name, apply=False
+        )
+        return redirect(reverse("scoring:scores_upload", args=[period.year]) + f"?job={token}")
     plan = importing.scores_plan(
         period=period, data=data, filename=upload.name, round=form.cleaned_data["round"]
     )
@@ -135,6 +179,16 @@ def scores_apply(request: HttpRequest, year: int) -> HttpResponse:
     if not info or info["period"] != period.year or not path.exists():
         messages.error(request, _("Không tìm thấy tệp đã kiểm tra; hãy tải tệp lên lại."))
         return redirect("scoring:scores_upload", year=period.year)
+    if jobs.job_state(token) is not None:
+        jobs.job_start(
+            token=token,
+            period=period,
+            round=info["round"],
+            filename=info["name"],
+            apply=True,
+            user_id=request.user.pk,
+        )
+        return redirect(reverse("scoring:scores_upload", args=[period.year]) + f"?job={token}")
     plan = importing.scores_plan(
         period=period, data=path.read_bytes(), filename=info["name"], round=info["round"]
     )

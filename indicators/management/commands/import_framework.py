@@ -1,6 +1,5 @@
 """`python manage.py import_framework FILE --year 2025 --kind department --name "..."`."""
 
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,15 +33,16 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"Không tìm thấy tệp {file}.")
         try:
-            scale = Decimal(max_points.replace(",", "."))
-        except InvalidOperation:
-            raise CommandError("--max-points phải là số.") from None
-        try:
             sheets = read_tables(path.read_bytes(), path.name)
         except TableError as exc:
             raise CommandError(str(exc)) from None
         framework, problems = framework_import(
-            year=year, unit_kind=kind, name=name, sheets=sheets, max_points=scale, replace=replace
+            year=year,
+            unit_kind=kind,
+            name=name,
+            sheets=sheets,
+            max_points=max_points,
+            replace=replace,
         )
         if problems:
             for problem in problems:

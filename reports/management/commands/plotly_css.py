@@ -15,7 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from .screenshots import CHROMIUM_ARGS
+# Debian's chromium, as in `manage.py screenshots`: no sandbox (root in a container), no GPU.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.set_content("<html><head></head><body><div id='g'></div></body></html>")
-            page.add_script_tag(path=str(folder / "plotly.min.js"))
+            page.add_script_tag(path=str(folder / "plotly-cartesian.min.js"))
             page.evaluate("Plotly.newPlot('g', [{type: 'bar', x: [1], y: [1]}], {}, {})")
             version = page.evaluate("Plotly.version")
             # The sheet's own order: plotly.js inserts each rule at index 0.

@@ -5,13 +5,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import TableError, read_tables
-from units.services import units_import
+from units.importing import units_import
 
 
 class Command(BaseCommand):
     help = (
         "Nhập danh sách đơn vị (CSV hoặc .xlsx). Cột: code, name, kind, parent_code, "
-        "active_from_year, active_to_year, predecessors, group_code, group_name, group_year."
+        "active_from_year, active_to_year, predecessors, group_code, group_name, group_year. "
+        "Một đơn vị có thể có nhiều dòng, mỗi dòng một năm xếp khối."
     )
 
     def add_arguments(self, parser):
