@@ -5,6 +5,7 @@ suite at once never take each other's tasks."""
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from decimal import Decimal as D
@@ -127,6 +128,7 @@ def test_a_score_edit_is_recomputed_by_a_real_worker(worker, round_2024):
 def test_a_burst_of_edits_coalesces_into_one_or_two_recomputes(worker, round_2024):
     period, sheets, criteria, staff = round_2024
 
+    started = time.monotonic()
     for i in range(40):
         score_write(
             assessment=sheets[i % 3],
@@ -135,8 +137,12 @@ def test_a_burst_of_edits_coalesces_into_one_or_two_recomputes(worker, round_202
             appraised_points=D(i % 17) / 4,
         )
 
+    burst = time.monotonic() - started
     runs = wait_until_settled(period)
-    assert 1 <= len(runs) <= 2, [(r.status, r.created_at) for r in runs]
+    # Edits within COALESCE_SECONDS of a run's first edit join it: a burst shorter than that is one
+    # or two runs; on a loaded machine where the 40 writes take longer, one more per window.
+    windows = 1 + math.ceil(burst / COALESCE_SECONDS)
+    assert 1 <= len(runs) <= max(2, windows) < 40, [(r.status, r.created_at) for r in runs]
     assert all(r.status == "done" for r in runs)
     # The last values written: u0 5/4 (i = 39), u2 4/4 (i = 38), u1 3/4 (i = 37).
     assert ranks(period) == {
