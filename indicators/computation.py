@@ -2,7 +2,9 @@
 
 Each rule is written here once and called by the sheet, the imports, the reads and the demo:
 the criterion's rule (`CriterionRule.of`), the bounds and step check (`points_problem`,
-`check_points`) and which typed value counts (`ENTERED_PRECEDENCE`, `entered_points`).
+`check_points`), which typed value counts (`ENTERED_PRECEDENCE`, `entered_points`) and what a
+criterion not applicable is worth (`is_applicable`, `applicable_maximum`: nothing, and it leaves the
+maximum).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from core.numbers import fmt_number
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+# The framework method of a criterion dropped for every unit (indicators.models.ScoringMethod).
+NOT_APPLICABLE = "not_applicable"
 
 
 def quantize(value: Decimal) -> Decimal:
@@ -52,6 +56,17 @@ class CriterionRule:
             method=criterion.method,
             bands=tuple(criterion.bands or ()),
         )
+
+
+def is_applicable(rule: CriterionRule, *, not_applicable: bool = False) -> bool:
+    """Whether a criterion counts for a unit: not when its framework method is `not_applicable`,
+    nor when the unit's score is flagged not applicable."""
+    return not not_applicable and rule.method != NOT_APPLICABLE
+
+
+def applicable_maximum(rule: CriterionRule, *, not_applicable: bool = False) -> Decimal:
+    """What a criterion adds to the maximum: its maximum, or nothing when it is not applicable."""
+    return rule.max_points if is_applicable(rule, not_applicable=not_applicable) else ZERO
 
 
 # Which typed value counts, first found wins: the second appraisal, the first, the self score.
@@ -109,8 +124,11 @@ def base_points(
     - proportional: maximum × measured ratio (measured in %), unless a value was typed;
     - survey, bands or proportional with nothing measured: zero;
     - entered points and yes/no: the typed value; with no typed value the appraisal starts from the
-      maximum and deductions take points away ("điểm tối đa trừ điểm bị trừ").
+      maximum and deductions take points away ("điểm tối đa trừ điểm bị trừ");
+    - not applicable (the method): zero.
     """
+    if rule.method == NOT_APPLICABLE:
+        return ZERO
     if entered is not None:
         return entered
     if rule.method == "bands" and measured is not None:
@@ -128,8 +146,13 @@ def criterion_points(
     entered: Decimal | None,
     measured: Decimal | None = None,
     deducted: Decimal = ZERO,
+    not_applicable: bool = False,
 ) -> Decimal:
-    """Final points of a criterion: base minus deductions, clamped to [0, maximum]."""
+    """Final points of a criterion: base minus deductions, clamped to [0, maximum]; nothing when
+    the criterion is not applicable (flagged on the score, or by its framework method), whatever
+    was typed."""
+    if not is_applicable(rule, not_applicable=not_applicable):
+        return ZERO
     return clamp(base_points(rule, entered=entered, measured=measured) - deducted, rule.max_points)
 
 

@@ -6,6 +6,7 @@ import pytest
 from core.errors import DomainError
 from indicators.computation import (
     CriterionRule,
+    applicable_maximum,
     band_points,
     check_points,
     competition_ranks,
@@ -43,6 +44,18 @@ def test_proportional_and_survey_criteria_without_a_measure_score_zero():
         "1.50"
     )
     assert criterion_points(CriterionRule(D(8), "survey"), entered=None) == D(0)
+
+
+def test_a_criterion_not_applicable_takes_no_points_and_leaves_the_maximum():
+    entered = CriterionRule(D(4), "entered")
+    dropped = CriterionRule(D(4), "not_applicable")
+    assert criterion_points(entered, entered=D(3), not_applicable=True) == D(0)
+    assert criterion_points(entered, entered=None, deducted=D(1), not_applicable=True) == D(0)
+    assert criterion_points(dropped, entered=D(3)) == D(0)
+    assert criterion_points(dropped, entered=None, deducted=D(1)) == D(0)
+    assert applicable_maximum(entered) == D(4)
+    assert applicable_maximum(entered, not_applicable=True) == D(0)
+    assert applicable_maximum(dropped) == D(0)
 
 
 def test_percent_has_two_decimals_and_survives_an_empty_denominator():

@@ -12,7 +12,8 @@ computes from the same generated inputs with indicators.computation alone.
 The expected side is the README's "Scoring rules in the code", written out plainly:
 - a criterion's points: `criterion_points` of the value that counts (second appraisal, else first,
   else self-assessment), the measured value and the active deductions; a criterion with no score
-  row at all has 0 points; a criterion marked not applicable leaves both the points and the maximum;
+  row at all has 0 points; a criterion not applicable (flagged on the score, or by its framework
+  method) leaves both the points and the maximum (`applicable_maximum`);
 - a component: the sum of its leaves' points over its applicable maximum, `percent` of the two;
 - total = sum of the components + bonus (capped) − penalty (capped), never below zero; percent =
   total ÷ applicable maximum × 100, two decimals, at most 100 (a bonus cannot lift it past 100);
@@ -38,6 +39,7 @@ from django.db import connection
 from indicators.computation import (
     ZERO,
     CriterionRule,
+    applicable_maximum,
     competition_ranks,
     criterion_points,
     entered_points,
@@ -154,7 +156,7 @@ def _framework(rng: random.Random) -> tuple[dict[str, list[Leaf]], dict[str, lis
     """Components 1..n, each with leaves (1.1, 1.2 or a level-3 1.2.1 ...) or a leaf itself.
 
     Returns the leaves by component and the tree to create: code → (parent code, max, fields)."""
-    methods = ["entered", "entered", "yes_no", "bands", "proportional", "survey"]
+    methods = ["entered", "entered", "yes_no", "bands", "proportional", "survey", "not_applicable"]
     components: dict[str, list[Leaf]] = {}
     tree: dict[str, list] = {}
     for c in range(1, rng.randint(2, 4) + 1):
@@ -214,7 +216,11 @@ def _fields(leaf: Leaf) -> dict:
 
 def _perfect(rng: random.Random, leaves: list[Leaf]) -> Sheet:
     """Every criterion appraised at its maximum, plus a bonus: the percent is capped at 100."""
-    entries = {leaf.code: Entry(appraised=leaf.max_points) for leaf in leaves}
+    entries = {
+        leaf.code: Entry(appraised=leaf.max_points)
+        for leaf in leaves
+        if leaf.method != "not_applicable"
+    }
     return Sheet("round1", entries, [D(rng.randint(1, 300)) / 100], [])
 
 
@@ -225,12 +231,15 @@ def _sheet(rng: random.Random, leaves: list[Leaf]) -> Sheet:
     entries: dict[str, Entry] = {}
     for leaf in leaves:
         e = Entry()
-        if leaf.method != "survey" and rng.random() < 0.7:
+        # Nothing can be typed into a criterion the framework drops (the sheet refuses it); it can
+        # still carry a measure, a flag or a deduction, which must count for nothing.
+        typed = leaf.method != "not_applicable"
+        if typed and leaf.method != "survey" and rng.random() < 0.7:
             e.self_points = _points(rng, leaf)
         if stage != "draft":
-            if rng.random() < 0.6:
+            if typed and rng.random() < 0.6:
                 e.appraised = _points(rng, leaf)
-            if stage == "round2" and rng.random() < 0.5:
+            if typed and stage == "round2" and rng.random() < 0.5:
                 e.final = _points(rng, leaf)
             if rng.random() < 0.4:
                 e.measured = _measured(rng)
@@ -293,9 +302,8 @@ def expected_results(world: World) -> Expected:
             points, maximum = ZERO, ZERO
             for leaf in leaves:
                 entry = sheet.entries.get(leaf.code)
-                if entry is not None and entry.not_applicable:
-                    continue
-                maximum += leaf.max_points
+                flagged = entry is not None and entry.not_applicable
+                maximum += applicable_maximum(leaf.rule(), not_applicable=flagged)
                 if entry is None:
                     continue  # no score row: nothing counted yet
                 entered = entered_points(
@@ -307,7 +315,11 @@ def expected_results(world: World) -> Expected:
                 )
                 deducted = sum((p for p, withdrawn in entry.deductions if not withdrawn), ZERO)
                 points += criterion_points(
-                    leaf.rule(), entered=entered, measured=entry.measured, deducted=deducted
+                    leaf.rule(),
+                    entered=entered,
+                    measured=entry.measured,
+                    deducted=deducted,
+                    not_applicable=flagged,
                 )
             components[(unit, component)] = (points, maximum, percent(points, maximum))
             points_sum += points

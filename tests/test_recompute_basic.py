@@ -1,6 +1,10 @@
 from decimal import Decimal as D
 
-from scoring.models import Adjustment, AssessmentResult, ComponentResult
+import pytest
+
+from core.errors import DomainError
+from indicators.models import Criterion, ScoringMethod
+from scoring.models import Adjustment, AssessmentResult, ComponentResult, CriterionScore
 from scoring.recompute import recompute_now
 from scoring.services import deduction_add
 from scoring.workflow import State
@@ -66,3 +70,43 @@ def test_a_unit_with_no_scores_gets_zero_not_an_error(period, framework, group, 
     recompute_now(period)
     result = AssessmentResult.objects.get()
     assert (result.total_points, result.percent, result.rank) == (D(0), D(0), 1)
+
+
+def test_a_criterion_not_applicable_by_its_method_takes_no_points_and_leaves_the_maximum(
+    period, framework, group, staff, unit, other_unit
+):
+    """1.2 is scored 2 for both units, one of them also flags it; then the framework drops it for
+    every unit (method not applicable). Neither the stored 2 points nor the flag count twice:
+    1.1 (3) + 2.1 (4) = 7 of 4 + 4 = 8 for both."""
+    c11, c12, c21 = (framework.criteria.get(code=c) for c in ("1.1", "1.2", "2.1"))
+    assessments = [
+        make_assessment(u, period, framework, group, state=State.SUBMITTED)
+        for u in (unit, other_unit)
+    ]
+    for a in assessments:
+        score_write(assessment=a, criterion=c11, user=staff, appraised_points=D(3))
+        score_write(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
+        score_write(assessment=a, criterion=c21, user=staff, measured_value=D(100))
+    flagged = score_write(assessment=assessments[1], criterion=c12, user=staff, not_applicable=True)
+    assert flagged.points == 0  # a flagged score stores no points, whatever was typed
+    Criterion.objects.filter(pk=c12.pk).update(method=ScoringMethod.NOT_APPLICABLE)
+
+    recompute_now(period)
+
+    for a in assessments:
+        result = AssessmentResult.objects.get(assessment=a)
+        assert (result.total_points, result.max_points, result.percent) == (D(7), D(8), D("87.50"))
+        comp = ComponentResult.objects.get(assessment=a, component__code="1")
+        assert (comp.points, comp.max_points) == (D(3), D(4))
+
+
+def test_the_sheet_refuses_points_for_a_criterion_not_applicable_by_its_method(
+    period, framework, group, staff, unit
+):
+    a = make_assessment(unit, period, framework, group, state=State.SUBMITTED)
+    c12 = framework.criteria.get(code="1.2")
+    Criterion.objects.filter(pk=c12.pk).update(method=ScoringMethod.NOT_APPLICABLE)
+    c12.refresh_from_db()
+    with pytest.raises(DomainError, match=r"1\.2 không áp dụng"):
+        score_write(assessment=a, criterion=c12, user=staff, appraised_points=D(2))
+    assert not CriterionScore.objects.filter(assessment=a).exists()

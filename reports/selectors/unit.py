@@ -11,7 +11,7 @@ from typing import TypedDict
 from django.db.models import F
 
 from core.permissions import Action, can
-from indicators.models import Criterion
+from indicators.models import Criterion, ScoringMethod
 from scoring.models import Assessment, CriterionScore, Deduction, Period
 from scoring.permissions import assessments_visible_to
 from units.models import Unit
@@ -100,7 +100,9 @@ class CriterionLine:
 
     @property
     def lost(self) -> Decimal:
-        return Decimal(0) if self.not_applicable else self.max_points - self.points
+        if self.not_applicable or self.method == ScoringMethod.NOT_APPLICABLE:
+            return Decimal(0)  # out of the maximum: nothing to lose
+        return self.max_points - self.points
 
 
 def unit_scores(assessment: Assessment) -> list[CriterionLine]:

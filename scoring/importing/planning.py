@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from core.numbers import fmt_number
 from core.tabular import Problem
-from indicators.computation import ZERO, CriterionRule, criterion_points, entered_points
+from indicators.computation import (
+    NOT_APPLICABLE,
+    ZERO,
+    CriterionRule,
+    criterion_points,
+    entered_points,
+)
 
 from ..models import CriterionScore, Deduction, DeductionReason, Explanation
 from ..workflow import APPRAISAL_EDITABLE, State
@@ -104,6 +110,10 @@ def plan_changes(plan: ScoreImport) -> None:
         current = getattr(score, point_field) if score else None
         stored_na = score.not_applicable if score else False
         new_na = stored_na if r.not_applicable is None else r.not_applicable
+        if c.method == NOT_APPLICABLE:
+            # Not applicable by the framework for every unit: the export writes KAD, and reading
+            # it back (or a flag) changes nothing.
+            new_na = stored_na
         if r.points is not None and new_na:
             plan.errors.append(
                 Problem(
@@ -211,6 +221,7 @@ def plan_changes(plan: ScoreImport) -> None:
             entered=entered_points(after),
             measured=score.measured_value if score else None,
             deducted=deducted,
+            not_applicable=new_na,
         )
         plan.score_ops.append(
             (

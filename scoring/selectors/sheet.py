@@ -14,7 +14,7 @@ from django.db.models import (
     Q,
 )
 
-from indicators.computation import ZERO, CriterionRule, base_points
+from indicators.computation import ZERO, CriterionRule, base_points, is_applicable
 from indicators.models import Criterion
 
 from ..models import (
@@ -51,6 +51,14 @@ class SheetRow:
         if self.score is None or self.score.self_points is None:
             return None
         return self.score.self_points - self.points
+
+    @property
+    def not_applicable(self) -> bool:
+        """Dropped for this unit: by the criterion's framework method, or flagged on its score."""
+        return not is_applicable(
+            CriterionRule.of(self.criterion),
+            not_applicable=bool(self.score and self.score.not_applicable),
+        )
 
     @property
     def pending_explanations(self) -> int:
@@ -217,7 +225,7 @@ def sheet_for(assessment: Assessment) -> Sheet:
             )
             row.points = score.points
         total = totals.get(criterion.component_id)
-        if total is not None and not (score and score.not_applicable):
+        if total is not None and not row.not_applicable:
             total.max_points += criterion.max_points
             total.points += row.points
             if score and score.self_points is not None:

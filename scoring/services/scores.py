@@ -10,12 +10,13 @@ from ..models import CriterionScore
 
 
 def score_refresh_points(*, score: CriterionScore) -> CriterionScore:
-    """Recompute a score's effective points from its values and deductions."""
+    """Recompute a score's effective points from its values, deductions and not-applicable flag."""
     deducted = score.deductions.active().aggregate(total=Sum("points"))["total"] or ZERO
     score.points = criterion_points(
         CriterionRule.of(score.criterion),
         entered=entered_points(score),
         measured=score.measured_value,
         deducted=deducted,
+        not_applicable=score.not_applicable,
     )
     return score

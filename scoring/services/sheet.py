@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core.errors import DomainError
 from indicators.computation import (
+    NOT_APPLICABLE,
     ZERO,
     CriterionRule,
     check_points,
@@ -199,6 +200,12 @@ def sheet_save(
                     )
                     continue
                 if name in POINT_FIELDS:
+                    if criterion.method == NOT_APPLICABLE and value is not None:
+                        errors.append(
+                            _("Tiêu chí %(code)s không áp dụng, không nhận điểm.")
+                            % {"code": criterion.code}
+                        )
+                        continue
                     if name == "self_points" and criterion.method == "survey" and value is not None:
                         errors.append(
                             _("Tiêu chí %(code)s lấy điểm từ điều tra, đơn vị không tự chấm.")
@@ -226,6 +233,7 @@ def sheet_save(
                 entered=entered_points(score),
                 measured=score.measured_value,
                 deducted=deducted.get(criterion_id, ZERO),
+                not_applicable=score.not_applicable,
             )
             score.updated_at = now
             changed_fields.update(row_changed)
