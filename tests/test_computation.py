@@ -38,6 +38,14 @@ def test_points_never_exceed_the_maximum_nor_fall_below_zero():
     assert criterion_points(rule, entered=None, deducted=D("0.5")) == D("1.50")
 
 
+def test_an_unscored_criterion_is_worth_zero_until_a_deduction_is_recorded():
+    rule = CriterionRule(max_points=D(2), method="yes_no")
+    assert criterion_points(rule, entered=None) == D(0)
+    # Every deduction withdrawn since: appraised by deduction, nothing left to take off.
+    assert criterion_points(rule, entered=None, deduction_recorded=True) == D(2)
+    assert criterion_points(rule, entered=D(0), deduction_recorded=True) == D(0)
+
+
 def test_proportional_and_survey_criteria_without_a_measure_score_zero():
     assert criterion_points(CriterionRule(D(2), "proportional"), entered=None) == D(0)
     assert criterion_points(CriterionRule(D(2), "proportional"), entered=None, measured=D(75)) == D(

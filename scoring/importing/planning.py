@@ -46,11 +46,12 @@ def _current(assessment_ids: list[int]):
             marks = ", ".join(["%s"] * len(chunk))
             cur.execute(
                 f"SELECT id, assessment_id, criterion_id, self_points, appraised_points, "
-                f"final_points, measured_value, not_applicable FROM {score_t} "
-                f"WHERE assessment_id IN ({marks})",
+                f"final_points, measured_value, not_applicable, "
+                f"EXISTS (SELECT 1 FROM {ded_t} d WHERE d.score_id = {score_t}.id) "
+                f"FROM {score_t} WHERE assessment_id IN ({marks})",
                 chunk,
             )
-            for sid, aid, cid, sp, ap, fp, mv, na in cur.fetchall():
+            for sid, aid, cid, sp, ap, fp, mv, na, recorded in cur.fetchall():
                 scores[(aid, cid)] = SimpleNamespace(
                     pk=sid,
                     self_points=sp,
@@ -58,6 +59,7 @@ def _current(assessment_ids: list[int]):
                     final_points=fp,
                     measured_value=mv,
                     not_applicable=bool(na),
+                    deduction_recorded=bool(recorded),  # any deduction, even withdrawn
                 )
             cur.execute(
                 f"SELECT d.id, d.score_id, d.points, d.reason_id, d.note, "
@@ -222,6 +224,7 @@ def plan_changes(plan: ScoreImport) -> None:
             measured=score.measured_value if score else None,
             deducted=deducted,
             not_applicable=new_na,
+            deduction_recorded=bool(score and score.deduction_recorded) or bool(adds or edits),
         )
         plan.score_ops.append(
             (

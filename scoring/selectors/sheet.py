@@ -148,7 +148,13 @@ def sheet_criteria(assessment: Assessment) -> list[Criterion]:
 def sheet_for(assessment: Assessment) -> Sheet:
     """Everything the scoring sheet shows, in a fixed number of queries (about nine)."""
     criteria = list(Criterion.objects.filter(framework_id=assessment.framework_id))
-    scores = {s.criterion_id: s for s in CriterionScore.objects.filter(assessment=assessment)}
+    scores = {
+        s.criterion_id: s
+        for s in CriterionScore.objects.filter(assessment=assessment).annotate(
+            # Any deduction, even withdrawn: the appraisal is then by deduction (base_points).
+            recorded=Exists(Deduction.objects.filter(score_id=OuterRef("pk")))
+        )
+    }
     deductions: dict[int, list[Deduction]] = defaultdict(list)
     for d in (
         Deduction.objects.active()
@@ -221,7 +227,10 @@ def sheet_for(assessment: Assessment) -> Sheet:
         # Without a stored score a criterion counts nothing, as in the stored results.
         if score is not None:
             row.base = base_points(
-                CriterionRule.of(criterion), entered=None, measured=score.measured_value
+                CriterionRule.of(criterion),
+                entered=None,
+                measured=score.measured_value,
+                deduction_recorded=score.recorded,
             )
             row.points = score.points
         total = totals.get(criterion.component_id)
