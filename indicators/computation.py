@@ -2,7 +2,9 @@
 
 Each rule is written here once and called by the sheet, the imports, the reads and the demo:
 the criterion's rule (`CriterionRule.of`), the bounds and step check (`points_problem`,
-`check_points`) and which typed value counts (`ENTERED_PRECEDENCE`, `entered_points`).
+`check_points`), which typed value counts (`ENTERED_PRECEDENCE`, `entered_points`) and what a
+criterion not applicable is worth (`is_applicable`, `applicable_maximum`: nothing, and it leaves the
+maximum).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from core.numbers import fmt_number
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+# The framework method of a criterion dropped for every unit (indicators.models.ScoringMethod).
+NOT_APPLICABLE = "not_applicable"
 
 
 def quantize(value: Decimal) -> Decimal:
@@ -52,6 +56,17 @@ class CriterionRule:
             method=criterion.method,
             bands=tuple(criterion.bands or ()),
         )
+
+
+def is_applicable(rule: CriterionRule, *, not_applicable: bool = False) -> bool:
+    """Whether a criterion counts for a unit: not when its framework method is `not_applicable`,
+    nor when the unit's score is flagged not applicable."""
+    return not not_applicable and rule.method != NOT_APPLICABLE
+
+
+def applicable_maximum(rule: CriterionRule, *, not_applicable: bool = False) -> Decimal:
+    """What a criterion adds to the maximum: its maximum, or nothing when it is not applicable."""
+    return rule.max_points if is_applicable(rule, not_applicable=not_applicable) else ZERO
 
 
 # Which typed value counts, first found wins: the second appraisal, the first, the self score.
@@ -101,16 +116,27 @@ def check_points(value: Decimal | None, criterion: Any, label: str) -> None:
 
 
 def base_points(
-    rule: CriterionRule, *, entered: Decimal | None, measured: Decimal | None
+    rule: CriterionRule,
+    *,
+    entered: Decimal | None,
+    measured: Decimal | None,
+    deduction_recorded: bool = False,
 ) -> Decimal:
     """The points before deductions.
 
     - bands: the band reached by the measured value (a typed value wins if there is one);
     - proportional: maximum × measured ratio (measured in %), unless a value was typed;
     - survey, bands or proportional with nothing measured: zero;
-    - entered points and yes/no: the typed value; with no typed value the appraisal starts from the
-      maximum and deductions take points away ("điểm tối đa trừ điểm bị trừ").
+    - entered points and yes/no: the typed value; with no typed value, the appraisal by deduction
+      ("điểm tối đa trừ điểm bị trừ") once the appraiser has recorded a deduction on the criterion
+      (`deduction_recorded`, even one withdrawn since): the maximum, from which the active
+      deductions are then taken;
+    - unscored (nothing typed, nothing measured, no deduction ever recorded): zero, the same
+      whether or not a score row exists: nothing proven yet, no points ("chưa chấm");
+    - not applicable (the method): zero.
     """
+    if rule.method == NOT_APPLICABLE:
+        return ZERO
     if entered is not None:
         return entered
     if rule.method == "bands" and measured is not None:
@@ -119,7 +145,7 @@ def base_points(
         return rule.max_points * measured / Decimal("100")
     if rule.method in ("survey", "bands", "proportional"):
         return ZERO  # nothing measured yet: no points until the survey or measurement arrives
-    return rule.max_points
+    return rule.max_points if deduction_recorded else ZERO
 
 
 def criterion_points(
@@ -128,9 +154,19 @@ def criterion_points(
     entered: Decimal | None,
     measured: Decimal | None = None,
     deducted: Decimal = ZERO,
+    not_applicable: bool = False,
+    deduction_recorded: bool = False,
 ) -> Decimal:
-    """Final points of a criterion: base minus deductions, clamped to [0, maximum]."""
-    return clamp(base_points(rule, entered=entered, measured=measured) - deducted, rule.max_points)
+    """Final points of a criterion: base minus the active deductions (`deducted`), clamped to
+    [0, maximum]; nothing when the criterion is not applicable (flagged on the score, or by its
+    framework method), whatever was typed. `deduction_recorded`: a deduction was recorded on it,
+    active or withdrawn (an active one, `deducted` > 0, is one too). A criterion with no score row
+    is computed with the defaults: entered None, nothing measured, nothing deducted."""
+    if not is_applicable(rule, not_applicable=not_applicable):
+        return ZERO
+    recorded = deduction_recorded or deducted > 0
+    base = base_points(rule, entered=entered, measured=measured, deduction_recorded=recorded)
+    return clamp(base - deducted, rule.max_points)
 
 
 def percent(points: Decimal, maximum: Decimal) -> Decimal:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.numbers import fmt_machine
 from core.tabular import sheet_title
-from indicators.models import Criterion
+from indicators.models import Criterion, ScoringMethod
 from units.models import GroupMembership
 
 from .importing import HEADERS, ROUND_FIELD, deduction_text
@@ -84,6 +84,8 @@ def template_rows(period: Period, round: int = 1) -> list[tuple[str, list[dict]]
         for c in leaves[a.framework_id]:
             s = scores.get((a.pk, c.pk))
             ds = deductions.get(s.pk, []) if s else []
+            # Flagged on the score, or dropped for every unit by the framework's method.
+            na = bool(s and s.not_applicable) or c.method == ScoringMethod.NOT_APPLICABLE
             by_group[key].append(
                 {
                     "unit_code": a.unit.code,
@@ -93,15 +95,11 @@ def template_rows(period: Period, round: int = 1) -> list[tuple[str, list[dict]]
                     "max_points": c.max_points,
                     "self_points": s.self_points if s else None,
                     "points": (
-                        NOT_APPLICABLE_MARK
-                        if s and s.not_applicable
-                        else getattr(s, point_field)
-                        if s
-                        else None
+                        NOT_APPLICABLE_MARK if na else getattr(s, point_field) if s else None
                     ),
                     "deduction": sum((d.points for d in ds), Decimal(0)) if ds else None,
                     "reason": deduction_text(ds),
-                    "not_applicable": 1 if s and s.not_applicable else 0,
+                    "not_applicable": 1 if na else 0,
                 }
             )
     return [(key[2], rows) for key, rows in sorted(by_group.items())]

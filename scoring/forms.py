@@ -106,8 +106,13 @@ class SheetForm(forms.Form):
         self.criteria = criteria
         self.editable = editable
         for c in criteria:
+            dropped = c.method == "not_applicable"  # by the framework: nothing to type
             for name in ("self_points", "appraised_points", "final_points"):
-                if name not in editable or (name == "self_points" and c.method == "survey"):
+                if (
+                    name not in editable
+                    or dropped
+                    or (name == "self_points" and c.method == "survey")
+                ):
                     continue
                 field = PointsField(label=f"{_SCORE_LABELS[name]} {c.code}")
                 field.widget.attrs.update(
@@ -133,7 +138,7 @@ class SheetForm(forms.Form):
                     }
                 )
                 self.fields[sheet_field_name("measured_value", c.pk)] = field
-            if "not_applicable" in editable:
+            if "not_applicable" in editable and not dropped:
                 self.fields[sheet_field_name("not_applicable", c.pk)] = forms.BooleanField(
                     required=False,
                     label=f"{_SCORE_LABELS['not_applicable']} {c.code}",

@@ -6,6 +6,7 @@ import pytest
 from core.errors import DomainError
 from indicators.computation import (
     CriterionRule,
+    applicable_maximum,
     band_points,
     check_points,
     competition_ranks,
@@ -37,12 +38,32 @@ def test_points_never_exceed_the_maximum_nor_fall_below_zero():
     assert criterion_points(rule, entered=None, deducted=D("0.5")) == D("1.50")
 
 
+def test_an_unscored_criterion_is_worth_zero_until_a_deduction_is_recorded():
+    rule = CriterionRule(max_points=D(2), method="yes_no")
+    assert criterion_points(rule, entered=None) == D(0)
+    # Every deduction withdrawn since: appraised by deduction, nothing left to take off.
+    assert criterion_points(rule, entered=None, deduction_recorded=True) == D(2)
+    assert criterion_points(rule, entered=D(0), deduction_recorded=True) == D(0)
+
+
 def test_proportional_and_survey_criteria_without_a_measure_score_zero():
     assert criterion_points(CriterionRule(D(2), "proportional"), entered=None) == D(0)
     assert criterion_points(CriterionRule(D(2), "proportional"), entered=None, measured=D(75)) == D(
         "1.50"
     )
     assert criterion_points(CriterionRule(D(8), "survey"), entered=None) == D(0)
+
+
+def test_a_criterion_not_applicable_takes_no_points_and_leaves_the_maximum():
+    entered = CriterionRule(D(4), "entered")
+    dropped = CriterionRule(D(4), "not_applicable")
+    assert criterion_points(entered, entered=D(3), not_applicable=True) == D(0)
+    assert criterion_points(entered, entered=None, deducted=D(1), not_applicable=True) == D(0)
+    assert criterion_points(dropped, entered=D(3)) == D(0)
+    assert criterion_points(dropped, entered=None, deducted=D(1)) == D(0)
+    assert applicable_maximum(entered) == D(4)
+    assert applicable_maximum(entered, not_applicable=True) == D(0)
+    assert applicable_maximum(dropped) == D(0)
 
 
 def test_percent_has_two_decimals_and_survives_an_empty_denominator():

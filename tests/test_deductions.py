@@ -78,7 +78,9 @@ def test_editing_and_removing_a_deduction_recomputes_the_criterion(staff, submit
     with pytest.raises(DomainError, match="lý do"):
         deduction_edit(deduction=deduction, user=staff, points=D(1), reason=None, note=" ")
     deduction_delete(deduction=deduction, user=staff)
-    assert points(submitted, "1.1") == D(4)
+    # Nothing typed and no deduction left on record: unscored again, worth 0 (README, scoring
+    # rules); a withdrawn deduction would instead leave it appraised by deduction, at 4.
+    assert points(submitted, "1.1") == D(0)
 
 
 def test_unit_heads_cannot_edit_or_remove_deductions(client, staff, unit_head, submitted, late):

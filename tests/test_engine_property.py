@@ -3,16 +3,20 @@
 Each seed builds a framework (components, criteria and sub-criteria with various maxima, steps and
 scoring methods), two ranking groups, 10-30 units (some of them exact copies of another, so that
 ties happen) and their sheets, written through the services the users' paths use: the sheet's save
-(self-assessment, first and second appraisal, measured values, criteria marked not applicable), the
-workflow transitions, deductions (some withdrawn after an accepted explanation) and bonus / penalty
-adjustments (capped by the framework). The engine then runs once on the period, and every stored
+(self-assessment, first and second appraisal, measured values, criteria marked not applicable, rows
+left empty: a note only, or a value typed then erased), the workflow transitions, deductions (some
+withdrawn after an accepted explanation) and bonus / penalty adjustments (capped by the framework).
+Some criteria are not applicable by their framework method, and many are left unscored. The engine then runs once on the period, and every stored
 AssessmentResult and ComponentResult is compared, field by field, with what `expected_results`
 computes from the same generated inputs with indicators.computation alone.
 
 The expected side is the README's "Scoring rules in the code", written out plainly:
 - a criterion's points: `criterion_points` of the value that counts (second appraisal, else first,
-  else self-assessment), the measured value and the active deductions; a criterion with no score
-  row at all has 0 points; a criterion marked not applicable leaves both the points and the maximum;
+  else self-assessment), the measured value and the active deductions (a deduction ever recorded,
+  even withdrawn, makes it appraised by deduction); a criterion with no score row is computed as a
+  row with nothing typed, and an unscored one (nothing typed, measured or deducted) has 0 points
+  whether its row is missing or empty; a criterion not applicable (flagged on the score, or by its framework
+  method) leaves both the points and the maximum (`applicable_maximum`);
 - a component: the sum of its leaves' points over its applicable maximum, `percent` of the two;
 - total = sum of the components + bonus (capped) − penalty (capped), never below zero; percent =
   total ÷ applicable maximum × 100, two decimals, at most 100 (a bonus cannot lift it past 100);
@@ -38,6 +42,7 @@ from django.db import connection
 from indicators.computation import (
     ZERO,
     CriterionRule,
+    applicable_maximum,
     competition_ranks,
     criterion_points,
     entered_points,
@@ -106,10 +111,18 @@ class Entry:
     measured: D | None = None
     not_applicable: bool = False
     deductions: list[tuple[D, bool]] = field(default_factory=list)  # (points, withdrawn)
+    # A row with no typed value: "note" (only the unit's explanation written), "cleared" (a self
+    # score typed, then erased) or None (no such row).
+    empty: str | None = None
+
+    def typed(self) -> bool:
+        values = (self.self_points, self.appraised, self.final, self.measured)
+        return any(v is not None for v in values)
 
     def has_row(self) -> bool:
-        typed = (self.self_points, self.appraised, self.final, self.measured)
-        return any(v is not None for v in typed) or self.not_applicable or bool(self.deductions)
+        return (
+            self.typed() or self.not_applicable or bool(self.deductions) or self.empty is not None
+        )
 
 
 @dataclass
@@ -154,7 +167,7 @@ def _framework(rng: random.Random) -> tuple[dict[str, list[Leaf]], dict[str, lis
     """Components 1..n, each with leaves (1.1, 1.2 or a level-3 1.2.1 ...) or a leaf itself.
 
     Returns the leaves by component and the tree to create: code → (parent code, max, fields)."""
-    methods = ["entered", "entered", "yes_no", "bands", "proportional", "survey"]
+    methods = ["entered", "entered", "yes_no", "bands", "proportional", "survey", "not_applicable"]
     components: dict[str, list[Leaf]] = {}
     tree: dict[str, list] = {}
     for c in range(1, rng.randint(2, 4) + 1):
@@ -214,7 +227,11 @@ def _fields(leaf: Leaf) -> dict:
 
 def _perfect(rng: random.Random, leaves: list[Leaf]) -> Sheet:
     """Every criterion appraised at its maximum, plus a bonus: the percent is capped at 100."""
-    entries = {leaf.code: Entry(appraised=leaf.max_points) for leaf in leaves}
+    entries = {
+        leaf.code: Entry(appraised=leaf.max_points)
+        for leaf in leaves
+        if leaf.method != "not_applicable"
+    }
     return Sheet("round1", entries, [D(rng.randint(1, 300)) / 100], [])
 
 
@@ -225,12 +242,15 @@ def _sheet(rng: random.Random, leaves: list[Leaf]) -> Sheet:
     entries: dict[str, Entry] = {}
     for leaf in leaves:
         e = Entry()
-        if leaf.method != "survey" and rng.random() < 0.7:
+        # Nothing can be typed into a criterion the framework drops (the sheet refuses it); it can
+        # still carry a measure, a flag or a deduction, which must count for nothing.
+        typeable = leaf.method != "not_applicable"
+        if typeable and leaf.method != "survey" and rng.random() < 0.7:
             e.self_points = _points(rng, leaf)
         if stage != "draft":
-            if rng.random() < 0.6:
+            if typeable and rng.random() < 0.6:
                 e.appraised = _points(rng, leaf)
-            if stage == "round2" and rng.random() < 0.5:
+            if typeable and stage == "round2" and rng.random() < 0.5:
                 e.final = _points(rng, leaf)
             if rng.random() < 0.4:
                 e.measured = _measured(rng)
@@ -239,6 +259,10 @@ def _sheet(rng: random.Random, leaves: list[Leaf]) -> Sheet:
             for _ in range(rng.choice([0, 0, 0, 1, 2])):
                 points = rng.choice([D("0.25"), D("0.5"), D(1), D("1.75"), D(3), D(20)])
                 e.deductions.append((points, rng.random() < 0.35))
+        if not e.typed() and typeable and rng.random() < 0.5:
+            # An unscored criterion whose row exists anyway: worth what a missing row is worth.
+            # (A unit never self-scores a survey criterion: nothing to erase there.)
+            e.empty = rng.choice(["note", "cleared"] if leaf.method != "survey" else ["note"])
         if e.has_row():
             entries[leaf.code] = e
     adjust = stage != "draft"
@@ -293,11 +317,10 @@ def expected_results(world: World) -> Expected:
             points, maximum = ZERO, ZERO
             for leaf in leaves:
                 entry = sheet.entries.get(leaf.code)
-                if entry is not None and entry.not_applicable:
-                    continue
-                maximum += leaf.max_points
-                if entry is None:
-                    continue  # no score row: nothing counted yet
+                flagged = entry is not None and entry.not_applicable
+                maximum += applicable_maximum(leaf.rule(), not_applicable=flagged)
+                # No score row: nothing typed, measured or deducted, as an empty row.
+                entry = entry or Entry()
                 entered = entered_points(
                     SimpleNamespace(
                         final_points=entry.final,
@@ -307,7 +330,12 @@ def expected_results(world: World) -> Expected:
                 )
                 deducted = sum((p for p, withdrawn in entry.deductions if not withdrawn), ZERO)
                 points += criterion_points(
-                    leaf.rule(), entered=entered, measured=entry.measured, deducted=deducted
+                    leaf.rule(),
+                    entered=entered,
+                    measured=entry.measured,
+                    deducted=deducted,
+                    not_applicable=flagged,
+                    deduction_recorded=bool(entry.deductions),
                 )
             components[(unit, component)] = (points, maximum, percent(points, maximum))
             points_sum += points
@@ -384,7 +412,8 @@ def _save(assessment, staff, created, values: dict[str, dict]) -> None:
 
 def _fill(assessment, sheet: Sheet, created: dict[str, Criterion], staff) -> None:
     entries = sheet.entries
-    # Self-assessment (staff on the unit's behalf), with the explanation submission asks for.
+    # Self-assessment (staff on the unit's behalf), with the explanation submission asks for; a
+    # row to be "cleared" gets a self score, erased right after.
     _save(
         assessment,
         staff,
@@ -393,7 +422,19 @@ def _fill(assessment, sheet: Sheet, created: dict[str, Criterion], staff) -> Non
             code: {"self_points": e.self_points, "self_explanation": "Tự chấm theo hướng dẫn"}
             for code, e in entries.items()
             if e.self_points is not None
-        },
+        }
+        | {
+            code: {"self_explanation": "Chưa đủ tài liệu để tự chấm"}
+            for code, e in entries.items()
+            if e.empty == "note"
+        }
+        | {code: {"self_points": D(0)} for code, e in entries.items() if e.empty == "cleared"},
+    )
+    _save(
+        assessment,
+        staff,
+        created,
+        {code: {"self_points": None} for code, e in entries.items() if e.empty == "cleared"},
     )
     if sheet.stage == "draft":
         return
@@ -493,3 +534,8 @@ def test_the_engine_stores_what_the_rules_compute(db, seed):
     # The data really exercised the rules (a generator drifting to trivial data would pass).
     ranks = [row[4] for row in expected.assessments.values() if row[4] is not None]
     assert len(ranks) > len(set(ranks)), "no tie in this seed"
+    leaves = [leaf.code for group in world.components.values() for leaf in group]
+    sheets = [sheet for _group, sheet in world.units.values()]
+    assert any(code not in sheet.entries for sheet in sheets for code in leaves), "no missing row"
+    unscored = [e for sheet in sheets for e in sheet.entries.values() if e.empty]
+    assert any(not e.deductions and not e.not_applicable for e in unscored), "no empty row"

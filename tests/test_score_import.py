@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import translation
 from openpyxl import load_workbook
 
+from indicators.models import Criterion, ScoringMethod
 from scoring.exporting import scores_csv, scores_xlsx
 from scoring.importing import IMPORT_USERNAME, scores_apply, scores_plan
 from scoring.models import CriterionScore, Deduction, DeductionReason, Explanation
@@ -227,6 +228,22 @@ def test_a_value_into_a_not_applicable_criterion_is_refused_naming_the_row(two_u
     header = ("unit_code", "criterion_code", "points", "not_applicable")
     plan = plan_of(a.period, [["so-y-te", "1.2", "1", "1"]], header)
     assert [p.row for p in plan.errors] == [2]
+
+
+def test_a_criterion_not_applicable_by_its_method_exports_kad_and_refuses_a_value(two_units):
+    a, _b = two_units
+    Criterion.objects.filter(framework=a.framework, code="1.2").update(
+        method=ScoringMethod.NOT_APPLICABLE
+    )
+    text = scores_csv(a.period).decode("utf-8-sig")
+    assert "so-tu-phap,1.2,KAD,,,1" in text.splitlines()
+    assert "so-tu-phap,1.1,,,,0" in text.splitlines()
+    plan = scores_plan(period=a.period, data=text.encode(), filename="d.csv")
+    assert plan.ok and plan.change_count == 0
+    plan = plan_of(a.period, [["so-y-te", "1.1", "2", "", ""], ["so-y-te", "1.2", "1", "", ""]])
+    assert [p.row for p in plan.errors] == [3]
+    assert "Dòng 3" in plan.errors[0].message and "không áp dụng" in plan.errors[0].message
+    assert not CriterionScore.objects.exists()
 
 
 def test_the_command_records_the_import_account_or_the_user_given(two_units, staff, tmp_path):

@@ -21,6 +21,7 @@ from django.db.models import (
     When,
 )
 
+from indicators.models import ScoringMethod
 from scoring.models import CriterionScore, Period
 from scoring.permissions import PUBLISHED_STATES
 from units.models import RankingGroup
@@ -65,6 +66,7 @@ def unit_losses_for_climb(
         CriterionScore.objects.filter(
             assessment_id=assessment_id, not_applicable=False, points__lt=F("max_points")
         )
+        .exclude(criterion__method=ScoringMethod.NOT_APPLICABLE)
         .annotate(
             code=F("criterion__code"),
             name=F("criterion__name"),

@@ -11,7 +11,7 @@ from typing import TypedDict
 from django.db.models import F
 
 from core.permissions import Action, can
-from indicators.models import Criterion
+from indicators.models import Criterion, ScoringMethod
 from scoring.models import Assessment, CriterionScore, Deduction, Period
 from scoring.permissions import assessments_visible_to
 from units.models import Unit
@@ -93,14 +93,20 @@ class CriterionLine:
     deductions: list[LineDeduction] = field(default_factory=list)
     detail_url: str | None = None
     position: int = 0
+    typed: bool = False  # a value typed in some round, or measured
 
     @property
     def unscored(self) -> bool:
-        return self.score_id is None
+        """Nothing typed, measured or deducted, whether a score row exists or not ("chưa chấm")."""
+        if self.score_id is None:
+            return True
+        return not (self.typed or self.deductions or self.not_applicable or self.points)
 
     @property
     def lost(self) -> Decimal:
-        return Decimal(0) if self.not_applicable else self.max_points - self.points
+        if self.not_applicable or self.method == ScoringMethod.NOT_APPLICABLE:
+            return Decimal(0)  # out of the maximum: nothing to lose
+        return self.max_points - self.points
 
 
 def unit_scores(assessment: Assessment) -> list[CriterionLine]:
@@ -125,6 +131,10 @@ def unit_scores(assessment: Assessment) -> list[CriterionLine]:
             self_explanation=s["self_explanation"],
             comment=s["comment"],
             position=s["criterion__order"],
+            typed=any(
+                s[name] is not None
+                for name in ("self_points", "appraised_points", "final_points", "measured_value")
+            ),
         )
         for s in CriterionScore.objects.filter(assessment=assessment)
         .order_by("criterion__order")
@@ -139,6 +149,9 @@ def unit_scores(assessment: Assessment) -> list[CriterionLine]:
             "max_points",
             "points",
             "self_points",
+            "appraised_points",
+            "final_points",
+            "measured_value",
             "not_applicable",
             "self_explanation",
             "comment",

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from core.numbers import fmt_number
 from core.tabular import Problem
-from indicators.computation import ZERO, CriterionRule, criterion_points, entered_points
+from indicators.computation import (
+    NOT_APPLICABLE,
+    ZERO,
+    CriterionRule,
+    criterion_points,
+    entered_points,
+)
 
 from ..models import CriterionScore, Deduction, DeductionReason, Explanation
 from ..workflow import APPRAISAL_EDITABLE, State
@@ -40,11 +46,12 @@ def _current(assessment_ids: list[int]):
             marks = ", ".join(["%s"] * len(chunk))
             cur.execute(
                 f"SELECT id, assessment_id, criterion_id, self_points, appraised_points, "
-                f"final_points, measured_value, not_applicable FROM {score_t} "
-                f"WHERE assessment_id IN ({marks})",
+                f"final_points, measured_value, not_applicable, "
+                f"EXISTS (SELECT 1 FROM {ded_t} d WHERE d.score_id = {score_t}.id) "
+                f"FROM {score_t} WHERE assessment_id IN ({marks})",
                 chunk,
             )
-            for sid, aid, cid, sp, ap, fp, mv, na in cur.fetchall():
+            for sid, aid, cid, sp, ap, fp, mv, na, recorded in cur.fetchall():
                 scores[(aid, cid)] = SimpleNamespace(
                     pk=sid,
                     self_points=sp,
@@ -52,6 +59,7 @@ def _current(assessment_ids: list[int]):
                     final_points=fp,
                     measured_value=mv,
                     not_applicable=bool(na),
+                    deduction_recorded=bool(recorded),  # any deduction, even withdrawn
                 )
             cur.execute(
                 f"SELECT d.id, d.score_id, d.points, d.reason_id, d.note, "
@@ -104,6 +112,10 @@ def plan_changes(plan: ScoreImport) -> None:
         current = getattr(score, point_field) if score else None
         stored_na = score.not_applicable if score else False
         new_na = stored_na if r.not_applicable is None else r.not_applicable
+        if c.method == NOT_APPLICABLE:
+            # Not applicable by the framework for every unit: the export writes KAD, and reading
+            # it back (or a flag) changes nothing.
+            new_na = stored_na
         if r.points is not None and new_na:
             plan.errors.append(
                 Problem(
@@ -211,6 +223,8 @@ def plan_changes(plan: ScoreImport) -> None:
             entered=entered_points(after),
             measured=score.measured_value if score else None,
             deducted=deducted,
+            not_applicable=new_na,
+            deduction_recorded=bool(score and score.deduction_recorded) or bool(adds or edits),
         )
         plan.score_ops.append(
             (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from indicators.models import Criterion, Framework, RatingBand
+from indicators.models import Criterion, Framework, RatingBand, ScoringMethod
 from units.models import GroupMembership
 
 from ..models import Adjustment, Assessment, ComponentResult, CriterionScore
@@ -29,10 +29,25 @@ def _score_sums() -> str:
     )
 
 
+def _not_applicable_criteria(cursor, scope: Scope) -> list[int]:
+    """The leaves of the period's frameworks whose method is `not_applicable` (usually none)."""
+    cursor.execute(
+        f"""
+        SELECT c.id FROM {table(Criterion)} c
+        WHERE c.is_leaf AND c.method = %s
+          AND c.framework_id IN (SELECT framework_id FROM {table(Assessment)} WHERE period_id = %s)
+        """,
+        [ScoringMethod.NOT_APPLICABLE.value, scope.period.pk],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def component_results(cursor, scope: Scope) -> int:
     """Step 1: `sum(points)` per assessment and component from the stored criterion points
     (already clamped by the score services), with the component's applicable maximum (the
-    framework's leaf maxima less the criteria marked not applicable) and its percent.
+    framework's leaf maxima less the criteria not applicable: by their framework method, or
+    flagged on the unit's score) and its percent. A criterion without a score row adds nothing to
+    the points and its maximum to the maximum, as indicators.computation says of an unscored one.
 
     Computed once into a temporary table (kept for the totals), then written where they differ:
     an UPDATE joined on the key and an INSERT of the missing rows cost far less than ON CONFLICT's
@@ -46,6 +61,13 @@ def component_results(cursor, scope: Scope) -> int:
     )
     ufilter, uparams = scope.unit_filter("a")
     scores_where, scores_params = scope.of("s.assessment_id")
+    # Criteria not applicable by their method take no points and leave the maximum: their leaves
+    # are left out of the framework's maximum and their scores (flagged or not) out of the sums.
+    # A literal list, not a join: it is nearly always empty and keeps the big aggregate parallel.
+    method_na = _not_applicable_criteria(cursor, scope)
+    if method_na:
+        scores_where += f" AND s.criterion_id NOT IN ({', '.join(['%s'] * len(method_na))})"
+        scores_params = [*scores_params, *method_na]
     # A percent is a function of points and maximum: computed only for the rows written.
     component_pct = (
         f"CASE WHEN t.maximum > 0 THEN ROUND(t.points * 100.0 / t.maximum{fn['eps']}, 2) ELSE 0 END"
@@ -63,7 +85,8 @@ def component_results(cursor, scope: Scope) -> int:
                    {fn["exact"].format("cm.maximum - COALESCE(s.na_maximum, 0)")} AS maximum
             FROM {a_t} a
             JOIN (
-                SELECT framework_id, component_id, SUM(max_points) AS maximum
+                SELECT framework_id, component_id,
+                       SUM(CASE WHEN method = %s THEN 0 ELSE max_points END) AS maximum
                 FROM {c_t} WHERE is_leaf GROUP BY framework_id, component_id
             ) cm ON cm.framework_id = a.framework_id
             LEFT JOIN (
@@ -77,7 +100,7 @@ def component_results(cursor, scope: Scope) -> int:
         LEFT JOIN {cr_t} c
             ON c.assessment_id = y.assessment_id AND c.component_id = y.component_id
         """,
-        [*scores_params, scope.period.pk, *uparams],
+        [ScoringMethod.NOT_APPLICABLE.value, *scores_params, scope.period.pk, *uparams],
     )
     cursor.execute(
         f"""

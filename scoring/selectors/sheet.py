@@ -14,7 +14,7 @@ from django.db.models import (
     Q,
 )
 
-from indicators.computation import ZERO, CriterionRule, base_points
+from indicators.computation import ZERO, CriterionRule, base_points, is_applicable
 from indicators.models import Criterion
 
 from ..models import (
@@ -51,6 +51,14 @@ class SheetRow:
         if self.score is None or self.score.self_points is None:
             return None
         return self.score.self_points - self.points
+
+    @property
+    def not_applicable(self) -> bool:
+        """Dropped for this unit: by the criterion's framework method, or flagged on its score."""
+        return not is_applicable(
+            CriterionRule.of(self.criterion),
+            not_applicable=bool(self.score and self.score.not_applicable),
+        )
 
     @property
     def pending_explanations(self) -> int:
@@ -140,7 +148,13 @@ def sheet_criteria(assessment: Assessment) -> list[Criterion]:
 def sheet_for(assessment: Assessment) -> Sheet:
     """Everything the scoring sheet shows, in a fixed number of queries (about nine)."""
     criteria = list(Criterion.objects.filter(framework_id=assessment.framework_id))
-    scores = {s.criterion_id: s for s in CriterionScore.objects.filter(assessment=assessment)}
+    scores = {
+        s.criterion_id: s
+        for s in CriterionScore.objects.filter(assessment=assessment).annotate(
+            # Any deduction, even withdrawn: the appraisal is then by deduction (base_points).
+            recorded=Exists(Deduction.objects.filter(score_id=OuterRef("pk")))
+        )
+    }
     deductions: dict[int, list[Deduction]] = defaultdict(list)
     for d in (
         Deduction.objects.active()
@@ -213,11 +227,14 @@ def sheet_for(assessment: Assessment) -> Sheet:
         # Without a stored score a criterion counts nothing, as in the stored results.
         if score is not None:
             row.base = base_points(
-                CriterionRule.of(criterion), entered=None, measured=score.measured_value
+                CriterionRule.of(criterion),
+                entered=None,
+                measured=score.measured_value,
+                deduction_recorded=score.recorded,
             )
             row.points = score.points
         total = totals.get(criterion.component_id)
-        if total is not None and not (score and score.not_applicable):
+        if total is not None and not row.not_applicable:
             total.max_points += criterion.max_points
             total.points += row.points
             if score and score.self_points is not None:

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
 from indicators.computation import (
+    NOT_APPLICABLE,
     ZERO,
     CriterionRule,
     check_points,
@@ -162,7 +163,8 @@ def sheet_save(
         existing = {
             s.criterion_id: s
             for s in CriterionScore.objects.filter(assessment_id=locked.pk).annotate(
-                deducted=Sum("deductions__points", filter=Q(deductions__withdrawn_at__isnull=True))
+                deducted=Sum("deductions__points", filter=Q(deductions__withdrawn_at__isnull=True)),
+                recorded=Count("deductions"),
             )
         }
         deducted = {cid: s.deducted or ZERO for cid, s in existing.items()}
@@ -199,6 +201,12 @@ def sheet_save(
                     )
                     continue
                 if name in POINT_FIELDS:
+                    if criterion.method == NOT_APPLICABLE and value is not None:
+                        errors.append(
+                            _("Tiêu chí %(code)s không áp dụng, không nhận điểm.")
+                            % {"code": criterion.code}
+                        )
+                        continue
                     if name == "self_points" and criterion.method == "survey" and value is not None:
                         errors.append(
                             _("Tiêu chí %(code)s lấy điểm từ điều tra, đơn vị không tự chấm.")
@@ -226,6 +234,8 @@ def sheet_save(
                 entered=entered_points(score),
                 measured=score.measured_value,
                 deducted=deducted.get(criterion_id, ZERO),
+                not_applicable=score.not_applicable,
+                deduction_recorded=bool(getattr(score, "recorded", 0)),
             )
             score.updated_at = now
             changed_fields.update(row_changed)

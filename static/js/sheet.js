@@ -62,7 +62,8 @@
       var self = value(row, "self_points");
       var typed = entered(row);
       var base = typed !== undefined ? typed : parseFloat(row.dataset.base) || 0;
-      var points = clamp(base - deducted, max);
+      // Not applicable: no points, and out of the totals and the maximum (as on the server).
+      var points = notApplicable ? 0 : clamp(base - deducted, max);
       var cell = row.querySelector("[data-points]");
       if (cell) cell.textContent = fmt.format(points);
       var gapCell = row.querySelector("[data-gap]");
