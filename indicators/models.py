@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
-from units.models import UnitKind
+from units.models import UnitKindField
 
 POINTS = {"max_digits": 7, "decimal_places": 2}
 
@@ -16,7 +16,7 @@ class Framework(TimeStampedModel):
     """The framework (bộ chỉ số) of one year for one kind of unit: its criteria tree is data."""
 
     year = models.PositiveSmallIntegerField(_("năm"))
-    unit_kind = models.CharField(_("áp dụng cho"), max_length=20, choices=UnitKind.choices)
+    unit_kind = UnitKindField(_("áp dụng cho"))
     name = models.CharField(_("tên bộ chỉ số"), max_length=255)
     max_points = models.DecimalField(_("thang điểm"), default=Decimal("100"), **POINTS)
     max_bonus = models.DecimalField(_("điểm thưởng tối đa"), default=Decimal("0"), **POINTS)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.tabular import Problem, nfc
+from units.models import UnitKind
 
 from .framework_file import CriterionRow, check_framework_fields, check_tree, read_criteria
 from .models import Criterion, Framework, RatingBand
@@ -171,13 +172,10 @@ def framework_copy_forward(
 
 def _framework_replaceable(*, year: int, unit_kind: str, replace: bool):
     """(the framework the import replaces or None, problems)."""
-    from units.models import UnitKind
 
     def refused(message):
         return None, [Problem("", None, "", message)]
 
-    if unit_kind not in UnitKind.values:
-        return refused(_("Loại đơn vị “%(k)s” không hợp lệ.") % {"k": unit_kind})
     existing = Framework.objects.filter(year=year, unit_kind=unit_kind).first()
     if existing is None:
         return None, []
@@ -231,8 +229,17 @@ def framework_import(
     guidance, bands ("100:4; 95:2"). Every value and the tree (a parent's maximum is the sum of its
     children's, the components add up to the framework's scale) are checked before writing, each
     error at its row. max_points (the scale) may be the text typed ("100", "99,5").
+    `unit_kind`: any kind of units.UnitKind, by its code or its name ("province", "tỉnh").
     Returns (framework, []) or (None, problems).
     """
+    kind = UnitKind.objects.resolve(unit_kind)
+    if kind is None:
+        message = _("Loại đơn vị “%(value)s” chưa có. Các loại đã có: %(known)s.") % {
+            "value": nfc(unit_kind)[:50],
+            "known": UnitKind.objects.known(),
+        }
+        return None, [Problem("", None, "", message)]
+    unit_kind = kind
     existing, problems = _framework_replaceable(year=year, unit_kind=unit_kind, replace=replace)
     if problems:
         return None, problems

@@ -396,7 +396,7 @@ MATRIX: list[Case] = [
 
 # Admin pages, by model: who may list (view) and who may add. Read-only models refuse "add" to all.
 STAFF_MODELS = {
-    "units": {"rankinggroup", "unit", "groupmembership"},
+    "units": {"rankinggroup", "unit", "groupmembership", "unitkind"},
     "indicators": {"framework", "criterion"},
     "scoring": {
         "period",

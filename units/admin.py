@@ -3,8 +3,32 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import GroupMembership, RankingGroup, Unit, UnitHead
+from .models import GroupMembership, RankingGroup, Unit, UnitHead, UnitKind
+from .selectors import unit_kind_used
 from .services import membership_save, memberships_changed_send, memberships_delete
+
+
+@admin.register(UnitKind)
+class UnitKindAdmin(admin.ModelAdmin):
+    """Kinds are added and renamed here, with no code change; a kind's code is what units, groups,
+    frameworks and files store, so it is fixed once created, and a kind in use is not deleted."""
+
+    list_display = ["code", "name", "name_en", "order"]
+    list_editable = ["order"]
+    search_fields = ["code", "name", "name_en"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and unit_kind_used(code=obj.code):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action: only the kinds nothing refers to.
+        unused = [k.pk for k in queryset if not unit_kind_used(code=k.code)]
+        super().delete_queryset(request, queryset.filter(pk__in=unused))
 
 
 @admin.register(RankingGroup)

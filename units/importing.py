@@ -53,12 +53,6 @@ LENGTHS = {
 }
 YEARS = (1900, 2200)
 
-_KINDS = {}
-for value, label in UnitKind.choices:
-    _KINDS[value] = value
-    _KINDS[nfc(str(label)).lower()] = value
-_KINDS.update({"sở": "department", "huyện": "district", "xã": "commune"})
-
 
 @dataclass
 class UnitImportResult:
@@ -126,7 +120,21 @@ def _year(value, problem, column) -> int | None:
     return int(number)
 
 
-def _read_row(sheet: Sheet, cols: dict[str, int], number: int, values: list, problems) -> UnitRow:
+@dataclass(frozen=True)
+class _Kinds:
+    """The unit kinds of the table, read once per import (the admin adds kinds)."""
+
+    names: dict[str, str]  # every accepted spelling, lower case → code
+    known: str  # for the message refusing an unknown one
+
+    @classmethod
+    def read(cls) -> _Kinds:
+        return cls(names=UnitKind.objects.names(), known=UnitKind.objects.known())
+
+
+def _read_row(
+    sheet: Sheet, cols: dict[str, int], number: int, values: list, problems, kinds: _Kinds
+) -> UnitRow:
     mine: list[str] = []  # the columns of this row already at fault
 
     def problem(column, message):
@@ -140,12 +148,12 @@ def _read_row(sheet: Sheet, cols: dict[str, int], number: int, values: list, pro
     if not name:
         problem("name", _("Thiếu tên đơn vị."))
     kind_text = nfc(cell(values, cols["kind"]))
-    kind = _KINDS.get(kind_text.lower())
+    kind = kinds.names.get(kind_text.lower())
     if kind is None:
         problem(
             "kind",
-            _("Loại đơn vị “%(value)s” không hợp lệ (department, district, commune).")
-            % {"value": kind_text[:50]},
+            _("Loại đơn vị “%(value)s” chưa có. Các loại đã có: %(known)s.")
+            % {"value": kind_text[:50], "known": kinds.known},
         )
     start = _year(cell(values, cols["active_from_year"]), problem, "active_from_year")
     if start is None and "active_from_year" not in mine:
@@ -194,6 +202,7 @@ def _read_row(sheet: Sheet, cols: dict[str, int], number: int, values: list, pro
 def _read_rows(sheets: list[Sheet]) -> tuple[list[UnitRow], list[Problem]]:
     rows: list[UnitRow] = []
     problems: list[Problem] = []
+    kinds = _Kinds.read()
     for sheet in sheets:
         if not sheet.header:
             continue
@@ -210,7 +219,7 @@ def _read_rows(sheets: list[Sheet]) -> tuple[list[UnitRow], list[Problem]]:
             )
             continue
         for number, values in sheet.rows:
-            rows.append(_read_row(sheet, cols, number, values, problems))
+            rows.append(_read_row(sheet, cols, number, values, problems, kinds))
     return rows, problems
 
 
@@ -323,7 +332,7 @@ def _check_groups(
     """A group exists or is named on its row; every member is of the group's kind of unit."""
     problems = []
     new_kinds: dict[str, UnitRow] = {}
-    labels = dict(UnitKind.choices)
+    labels = dict(UnitKind.objects.choices())
     named = {row.group_code.lower() for row in rows if row.group_code and row.group_name}
     for row in rows:
         if not row.group_code or not row.code:

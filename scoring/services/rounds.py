@@ -27,7 +27,7 @@ from ..recompute import recompute_on_commit
 
 
 def kind_label(kind: str) -> str:
-    return str(dict(UnitKind.choices).get(kind, kind))
+    return UnitKind.objects.label(kind)
 
 
 @dataclass
@@ -134,7 +134,8 @@ def round_plan(
             _("Kỳ đánh giá năm %(year)s đã %(status)s, không mở lại được.")
             % {"year": year, "status": period.get_status_display().lower()}
         )
-    unknown = [k for k in plan.leave_out_kinds if k not in dict(UnitKind.choices)]
+    known = set(UnitKind.objects.values_list("code", flat=True))
+    unknown = [k for k in plan.leave_out_kinds if k not in known]
     if unknown:
         plan.errors.append(
             _("Loại đơn vị không hợp lệ: %(kinds)s.") % {"kinds": ", ".join(unknown)}

@@ -53,7 +53,7 @@ class RoundForm(forms.Form):
     )
     leave_out_kinds = forms.MultipleChoiceField(
         label=gettext_lazy("Không đánh giá năm nay"),
-        choices=UnitKind.choices,
+        choices=UnitKind.objects.choices,  # read from the table when the form is built
         required=False,
     )
 

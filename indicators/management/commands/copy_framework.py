@@ -13,6 +13,7 @@ from django.db import transaction
 from core.errors import DomainError
 from indicators.models import Framework
 from indicators.services import framework_copy_forward
+from units.models import UnitKind
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             "--kind",
             action="append",
             default=[],
-            help="Loại đơn vị (department, district, commune; lặp lại được).",
+            help="Loại đơn vị, mã hoặc tên (department, tỉnh...; lặp lại được).",
         )
 
     def handle(self, *args, source, target, kind, **options):
@@ -36,6 +37,14 @@ class Command(BaseCommand):
             raise CommandError("Năm nguồn và năm đích phải khác nhau.")
         frameworks = Framework.objects.filter(year=source).order_by("unit_kind")
         if kind:
+            names = UnitKind.objects.names()
+            unknown = [k for k in kind if k.strip().lower() not in names]
+            if unknown:
+                raise CommandError(
+                    f"Loại đơn vị chưa có: {', '.join(unknown)}. "
+                    f"Các loại đã có: {UnitKind.objects.known()}."
+                )
+            kind = [names[k.strip().lower()] for k in kind]
             frameworks = frameworks.filter(unit_kind__in=kind)
             missing = sorted(set(kind) - set(frameworks.values_list("unit_kind", flat=True)))
             if missing:
@@ -52,13 +61,13 @@ class Command(BaseCommand):
                 for fw in frameworks:
                     if fw.unit_kind in existing:
                         lines.append(
-                            f"{fw.get_unit_kind_display()}: đã có bộ chỉ số năm {target}, "
+                            f"{UnitKind.objects.label(fw.unit_kind)}: đã có bộ chỉ số năm {target}, "
                             "giữ nguyên."
                         )
                         continue
                     copy = framework_copy_forward(framework=fw, year=target)
                     lines.append(
-                        f"{fw.get_unit_kind_display()}: đã sao chép “{fw.name}” thành "
+                        f"{UnitKind.objects.label(fw.unit_kind)}: đã sao chép “{fw.name}” thành "
                         f"“{copy.name}” ({copy.criteria.count()} tiêu chí)."
                     )
         except DomainError as exc:

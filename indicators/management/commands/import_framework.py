@@ -18,7 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument(
-            "--kind", required=True, help="department, district hoặc commune (loại đơn vị)."
+            "--kind",
+            required=True,
+            help="Loại đơn vị, mã hoặc tên tiếng Việt (department, district, commune, province, "
+            "tỉnh...; các loại đã có trong trang quản trị).",
         )
         parser.add_argument("--name", required=True, help="Tên bộ chỉ số.")
         parser.add_argument("--max-points", default="100", help="Thang điểm (mặc định 100).")
