@@ -31,11 +31,13 @@ chromium:
 
 # The whole suite, on PostgreSQL at 127.0.0.1:5432 (CI=true makes an unreachable one an error);
 # tests/test_browser.py drives chromium. Then the engine's property test again on SQLite (the demo's
-# database), where the recompute takes its other SQL branches.
+# database), where the recompute takes its other SQL branches, and the demo loaded on SQLite as
+# `make run` loads it.
 test: install chromium
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest
-	DATABASE_URL=sqlite:///$(CURDIR)/test.sqlite3 $(BIN)/pytest tests/test_engine_property.py -p no:cacheprovider -q
+	DATABASE_URL=sqlite:///$(CURDIR)/test.sqlite3 $(BIN)/pytest tests/test_engine_property.py \
+		tests/test_demo.py::test_the_demo_is_a_plausible_province -p no:cacheprovider -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -58,9 +58,9 @@ def _freeze(
             JOIN {_t(Assessment)} a ON a.id = r.assessment_id
             JOIN {_t(Unit)} u ON u.id = a.unit_id
             LEFT JOIN {_t(RankingGroup)} g ON g.id = r.group_id
-            WHERE r.period_id = %s AND NOT (r.assessment_id = ANY(%s::bigint[]))
+            WHERE r.period_id = %s
             """,
-            [snapshot.pk, period.pk, list(left_out or ())],
+            [snapshot.pk, period.pk],
         )
         cursor.execute(
             f"""
@@ -74,6 +74,9 @@ def _freeze(
             [snapshot.pk],
         )
     if left_out:
+        # Their figures are not published: the rows copied above go, a "not assessed" row each
+        # comes instead (an IN list through the ORM, which SQLite takes as PostgreSQL does).
+        ResultSnapshotRow.objects.filter(snapshot=snapshot, assessment_id__in=left_out).delete()
         _left_out_rows(snapshot, period, left_out)
     # The next year's rank changes are measured against this version's ranks from now on.
     next_period_rank_changes_refresh(period)
