@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from indicators.computation import CriterionRule, criterion_points, quantize
 from indicators.models import Criterion, Framework, RatingBand
@@ -328,9 +329,34 @@ def _load_year(rng, period, units, frameworks, reasons, appraiser) -> None:
     for deduction in deductions:
         deduction.score_id = deduction.score.pk
     Deduction.objects.bulk_create(deductions, batch_size=2000)
+    _history_created(CriterionScore, period, appraiser)
+    _history_created(Deduction, period, appraiser)
     SurveyResult.objects.bulk_create(survey_results)
     Adjustment.objects.bulk_create(adjustments)
     StateChange.objects.bulk_create(changes)
+
+
+def _history_created(model, period, user) -> None:
+    """The "created" history row of every score or deduction of the period, in one statement: a
+    row without one would make its first real change read as a change from nothing."""
+    history = model.history.model
+    skip = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
+    columns = [f.column for f in history._meta.concrete_fields if f.name not in skip]
+    scores, assessments = CriterionScore._meta.db_table, Assessment._meta.db_table
+    source = (
+        f"{scores} m"
+        if model is CriterionScore
+        else (f"{model._meta.db_table} m JOIN {scores} s ON s.id = m.score_id")
+    )
+    owner = "m" if model is CriterionScore else "s"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {history._meta.db_table} ({', '.join(columns)}, history_date, "
+            f"history_change_reason, history_type, history_user_id) "
+            f"SELECT {', '.join('m.' + c for c in columns)}, %s, %s, '+', %s FROM {source} "
+            f"JOIN {assessments} a ON a.id = {owner}.assessment_id WHERE a.period_id = %s",
+            [timezone.now(), "Dữ liệu minh họa", user.pk, period.pk],
+        )
 
 
 def _unit_quality(code: str) -> float:
