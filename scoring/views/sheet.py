@@ -27,7 +27,7 @@ from ..permissions import (
 )
 from ..selectors.sheet import Sheet, sheet_criteria, sheet_for
 from ..services.assessments import assessment_transition
-from ..services.sheet import StaleSheet, editable_fields, sheet_save
+from ..services.sheet import SheetRefused, StaleSheet, editable_fields, sheet_save
 from ..workflow import State, allowed_targets
 from .common import (
     error_text,
@@ -95,6 +95,7 @@ def _render_sheet(
             )
             if sheet_field_name(name, row.criterion.pk) in form.fields
         }
+    _mark_refused(form)
     roles = roles_of(request.user)
     transitions = [
         {
@@ -132,11 +133,29 @@ def _render_sheet(
                 "unsaved": _("Có thay đổi chưa lưu. Rời trang sẽ mất các thay đổi này."),
                 "outOfRange": _("Điểm phải từ 0 đến %(max)s."),
                 "notNumber": _("Không phải là số."),
+                "notStep": _("Điểm phải là bội số của %(step)s."),
                 "enteredPrecedence": list(ENTERED_PRECEDENCE),
             },
         },
         status=status,
     )
+
+
+def _mark_refused(form: SheetForm) -> None:
+    """Every cell whose value was refused (by the form or by the service) is marked on the cell
+    itself: red, aria-invalid, and data-refused so that the running totals leave it out."""
+    if not form.is_bound:
+        return
+    for key, errors in form.errors.items():
+        field = form.fields.get(key)
+        if field is None or not errors:
+            continue
+        attrs = field.widget.attrs
+        if "is-invalid" not in attrs.get("class", ""):
+            attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+        attrs["aria-invalid"] = "true"
+        attrs["data-refused"] = "1"
+        attrs["title"] = " ".join(str(e) for e in errors)
 
 
 def _conflicts(sheet: Sheet, form: SheetForm) -> list[dict]:
@@ -178,7 +197,7 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     criteria = sheet_criteria(assessment)
     form = SheetForm(request.POST, criteria=criteria, editable=editable)
     if not form.is_valid():
-        messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem các ô tô đỏ."))
+        messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem các ô được đánh dấu đỏ."))
         return _render_sheet(request, sheet_for(assessment), form, status=400)
     try:
         result = sheet_save(
@@ -198,6 +217,18 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
         form = SheetForm(post, criteria=criteria, editable=editable)
         form.is_valid()
         return _render_sheet(request, fresh, form, conflicts=conflicts, status=409)
+    except SheetRefused as exc:
+        messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem các ô được đánh dấu đỏ."))
+        for key, cell_messages in exc.cells.items():
+            for message in cell_messages:
+                if key in form.fields:
+                    form.add_error(key, message)
+                else:
+                    messages.error(request, message)
+        for message in exc.messages:
+            if not any(message in m for m in exc.cells.values()):
+                messages.error(request, message)
+        return _render_sheet(request, sheet_for(assessment), form, status=400)
     except DomainError as exc:
         for message in exc.messages:
             messages.error(request, message)
