@@ -46,6 +46,31 @@ TRANSITION_LABELS = {
     (State.APPRAISED, State.PUBLISHED): gettext_lazy("Công bố kết quả"),
     (State.PUBLISHED, State.LOCKED): gettext_lazy("Khóa kết quả"),
 }
+# What the unit head reads on the sheet in each state: what happens next and how to change it.
+NEXT_STEPS = {
+    State.SELF_ASSESSED: gettext_lazy(
+        "Đã hoàn thành tự đánh giá; bảng điểm chỉ còn xem. Bước tiếp theo: bấm “Gửi thẩm định” để "
+        "gửi Sở Nội vụ. Cần sửa điểm, viết giải thích hay bổ sung tài liệu: bấm “Mở lại để sửa tự "
+        "đánh giá”, sửa, rồi hoàn thành lại."
+    ),
+    State.SUBMITTED: gettext_lazy(
+        "Đã gửi thẩm định: Sở Nội vụ đang thẩm định, bảng điểm chỉ còn xem. Điểm bị trừ (nếu có) "
+        "hiện ở từng tiêu chí, đơn vị giải trình tại đó. Cần sửa tự đánh giá: đề nghị Sở Nội vụ "
+        "trả lại bản đánh giá."
+    ),
+    State.APPRAISED: gettext_lazy(
+        "Đã thẩm định: kết quả chờ công bố. Đơn vị vẫn giải trình được các điểm bị trừ ở từng "
+        "tiêu chí."
+    ),
+    State.PUBLISHED: gettext_lazy(
+        "Kết quả đã công bố. Cần sửa: gửi “Đề nghị mở lại” ở cuối trang, nêu lý do; Sở Nội vụ "
+        "quyết định."
+    ),
+    State.LOCKED: gettext_lazy(
+        "Kết quả đã khóa. Cần sửa: gửi “Đề nghị mở lại” ở cuối trang, nêu lý do; Sở Nội vụ quyết "
+        "định."
+    ),
+}
 # Moves backwards need a reason the unit will read.
 REASON_REQUIRED = {
     (State.SUBMITTED, State.SELF_ASSESSED),
@@ -123,6 +148,9 @@ def _render_sheet(
             "transitions": transitions,
             "conflicts": conflicts or [],
             "may_request_reopen": may_request_reopen,
+            "next_steps": NEXT_STEPS.get(State(assessment.state))
+            if is_own_unit(request.user, assessment)
+            else None,
             "may_decide_reopen": can(request.user, Action.PUBLISH),
             "reopen_form": ReopenRequestForm(),
             "show_self": True,
@@ -259,6 +287,19 @@ def transition(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if (State(assessment.state), target) in REASON_REQUIRED and not reason:
         messages.error(request, _("Cần nêu lý do khi trả lại bản đánh giá."))
         return redirect(sheet_url(assessment))
+    if (State(assessment.state), target) == (State.DRAFT, State.SELF_ASSESSED):
+        blank = sheet_for(assessment).blank_self_scores
+        if blank and request.POST.get("confirm_blank") != str(len(blank)):
+            # Finishing with blank criteria takes an explicit confirmation of that very list.
+            messages.error(
+                request,
+                _(
+                    "Chưa hoàn thành: %(n)s tiêu chí chưa tự chấm điểm (%(codes)s). Hãy chấm các "
+                    "tiêu chí này, hoặc xác nhận hoàn thành khi vẫn để trống."
+                )
+                % {"n": len(blank), "codes": ", ".join(blank)},
+            )
+            return redirect(sheet_url(assessment))
     try:
         assessment_transition(
             assessment=assessment, to_state=target, user=request.user, reason=reason
@@ -270,4 +311,6 @@ def transition(request: HttpRequest, assessment_id: int) -> HttpResponse:
         messages.success(
             request, _("Bản đánh giá đã chuyển sang “%(state)s”.") % {"state": target.label}
         )
+        if target == State.SELF_ASSESSED and is_own_unit(request.user, assessment):
+            messages.info(request, str(NEXT_STEPS[State.SELF_ASSESSED]))
     return redirect(sheet_url(assessment))
