@@ -89,7 +89,8 @@ def _load_groups() -> dict[str, RankingGroup]:
 
 
 def _load_units(groups: dict[str, RankingGroup]) -> list[Unit]:
-    """Creates every unit and its memberships; returns the units that are scored (not communes)."""
+    """Creates every unit and its memberships; returns the units that are scored (all of them,
+    communes included, so that every group of every dashboard has results)."""
     first, last = data.YEARS[0], data.YEARS[-1]
     scored: list[Unit] = []
     merged_away = set(data.MERGER["predecessors"])
@@ -122,12 +123,14 @@ def _load_units(groups: dict[str, RankingGroup]) -> list[Unit]:
         )
         scored.append(district)
         for ward in wards:
-            Unit.objects.create(
-                code=f"{code}-{_slug(ward)}",
-                name=f"{ward_word.capitalize()} {ward}",
-                kind=UnitKind.COMMUNE,
-                parent=district,
-                active_from_year=first - 5,
+            scored.append(
+                Unit.objects.create(
+                    code=f"{code}-{_slug(ward)}",
+                    name=f"{ward_word.capitalize()} {ward}",
+                    kind=UnitKind.COMMUNE,
+                    parent=district,
+                    active_from_year=first - 5,
+                )
             )
     memberships = []
     group_by_kind = {g.unit_kind: g for g in groups.values()}
@@ -190,6 +193,7 @@ def _load_frameworks() -> dict[int, dict[str, Framework]]:
     for kind, label in (
         (UnitKind.DEPARTMENT, "sở, ban, ngành"),
         (UnitKind.DISTRICT, "UBND cấp huyện"),
+        (UnitKind.COMMUNE, "UBND cấp xã"),
     ):
         fw = Framework.objects.create(
             year=first,
@@ -405,7 +409,7 @@ def _score(rng, assessment, criterion, quality, appraised, reasons, appraiser, s
                 score=score,
                 points=lost,
                 reason=reason,
-                note=rng.choice(data.DEDUCTION_NOTES),
+                note=rng.choice(data.DEDUCTION_NOTES[reason.code]),
                 created_by=appraiser,
             )
         )
