@@ -274,16 +274,48 @@ DEDUCTION_REASONS = [
     ("vi-pham-ky-luat", "Có cán bộ vi phạm kỷ luật, kỷ cương hành chính"),
 ]
 
-DEDUCTION_NOTES = [
-    "Kế hoạch ban hành sau ngày 31/12 của năm trước.",
-    "Báo cáo quý III gửi chậm 10 ngày.",
-    "Không cung cấp được văn bản chứng minh.",
-    "Còn 12 hồ sơ giải quyết quá hạn trong năm.",
-    "Một số thủ tục chưa niêm yết tại Bộ phận một cửa.",
-    "Chưa tổ chức kiểm tra theo kế hoạch tại 2 đơn vị trực thuộc.",
-    "Tỷ lệ văn bản điện tử chưa đạt chỉ tiêu của tỉnh.",
-    "Có 01 công chức bị xử lý kỷ luật trong năm.",
-]
+# The appraiser's notes, each written for its reason (a note under another reason would read as
+# nonsense to any civil servant shown the demo).
+DEDUCTION_NOTES = {
+    "bao-cao-tre-han": [
+        "Báo cáo quý III gửi chậm 10 ngày.",
+        "Báo cáo CCHC 6 tháng gửi sau thời hạn 5 ngày.",
+        "Báo cáo năm gửi sau ngày 15/12.",
+    ],
+    "thieu-tai-lieu": [
+        "Không cung cấp được văn bản chứng minh.",
+        "Thiếu quyết định ban hành kế hoạch kèm theo.",
+        "Tài liệu kiểm chứng không có chữ ký, đóng dấu.",
+    ],
+    "khong-dat-chi-tieu": [
+        "Tỷ lệ văn bản điện tử chưa đạt chỉ tiêu của tỉnh.",
+        "Hoàn thành 8/10 nhiệm vụ của kế hoạch CCHC năm.",
+        "Tỷ lệ hồ sơ trực tuyến toàn trình đạt 35%, chỉ tiêu 50%.",
+    ],
+    "ho-so-tre-han": [
+        "Còn 12 hồ sơ giải quyết quá hạn trong năm.",
+        "Còn 3 hồ sơ đất đai giải quyết quá hạn.",
+        "Tỷ lệ hồ sơ đúng hạn đạt 97,5%.",
+    ],
+    "chua-cong-khai": [
+        "Một số thủ tục chưa niêm yết tại Bộ phận một cửa.",
+        "Chưa công khai kết quả giải quyết hồ sơ trên cổng thông tin điện tử.",
+        "Chưa cập nhật danh mục thủ tục hành chính mới công bố.",
+    ],
+    "noi-dung-thieu": [
+        "Kế hoạch chưa xác định kết quả đầu ra và thời hạn hoàn thành.",
+        "Báo cáo thiếu số liệu về kiểm soát thủ tục hành chính.",
+        "Chưa tổ chức kiểm tra theo kế hoạch tại 2 đơn vị trực thuộc.",
+    ],
+    "chua-xin-loi": [
+        "Có 4 hồ sơ trễ hẹn chưa gửi văn bản xin lỗi người dân.",
+        "Văn bản xin lỗi gửi sau ngày hẹn trả kết quả.",
+    ],
+    "vi-pham-ky-luat": [
+        "Có 01 công chức bị xử lý kỷ luật trong năm.",
+        "Có 01 viên chức bị khiển trách do vi phạm giờ giấc làm việc.",
+    ],
+}
 
 # One user per role; passwords are for the demo only and are listed in README.md.
 USERS = [

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from indicators.computation import CriterionRule, criterion_points, quantize
@@ -95,7 +95,8 @@ def _load_groups() -> dict[str, RankingGroup]:
 
 
 def _load_units(groups: dict[str, RankingGroup]) -> list[Unit]:
-    """Creates every unit and its memberships; returns the units that are scored (not communes)."""
+    """Creates every unit and its memberships; returns the units that are scored (all of them,
+    communes included, so that every group of every dashboard has results)."""
     first, last = data.YEARS[0], data.YEARS[-1]
     scored: list[Unit] = []
     merged_away = set(data.MERGER["predecessors"])
@@ -128,12 +129,14 @@ def _load_units(groups: dict[str, RankingGroup]) -> list[Unit]:
         )
         scored.append(district)
         for ward in wards:
-            Unit.objects.create(
-                code=f"{code}-{_slug(ward)}",
-                name=f"{ward_word.capitalize()} {ward}",
-                kind=UnitKind.COMMUNE,
-                parent=district,
-                active_from_year=first - 5,
+            scored.append(
+                Unit.objects.create(
+                    code=f"{code}-{_slug(ward)}",
+                    name=f"{ward_word.capitalize()} {ward}",
+                    kind=UnitKind.COMMUNE,
+                    parent=district,
+                    active_from_year=first - 5,
+                )
             )
     memberships = []
     group_by_kind = {g.unit_kind: g for g in groups.values()}
@@ -196,6 +199,7 @@ def _load_frameworks() -> dict[int, dict[str, Framework]]:
     for kind, label in (
         (UnitKind.DEPARTMENT, "sở, ban, ngành"),
         (UnitKind.DISTRICT, "UBND cấp huyện"),
+        (UnitKind.COMMUNE, "UBND cấp xã"),
     ):
         fw = Framework.objects.create(
             year=first,
@@ -335,9 +339,34 @@ def _load_year(rng, period, units, frameworks, reasons, appraiser) -> None:
     for deduction in deductions:
         deduction.score_id = deduction.score.pk
     Deduction.objects.bulk_create(deductions, batch_size=2000)
+    _history_created(CriterionScore, period, appraiser)
+    _history_created(Deduction, period, appraiser)
     SurveyResult.objects.bulk_create(survey_results)
     Adjustment.objects.bulk_create(adjustments)
     StateChange.objects.bulk_create(changes)
+
+
+def _history_created(model, period, user) -> None:
+    """The "created" history row of every score or deduction of the period, in one statement: a
+    row without one would make its first real change read as a change from nothing."""
+    history = model.history.model
+    skip = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
+    columns = [f.column for f in history._meta.concrete_fields if f.name not in skip]
+    scores, assessments = CriterionScore._meta.db_table, Assessment._meta.db_table
+    source = (
+        f"{scores} m"
+        if model is CriterionScore
+        else (f"{model._meta.db_table} m JOIN {scores} s ON s.id = m.score_id")
+    )
+    owner = "m" if model is CriterionScore else "s"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {history._meta.db_table} ({', '.join(columns)}, history_date, "
+            f"history_change_reason, history_type, history_user_id) "
+            f"SELECT {', '.join('m.' + c for c in columns)}, %s, %s, '+', %s FROM {source} "
+            f"JOIN {assessments} a ON a.id = {owner}.assessment_id WHERE a.period_id = %s",
+            [timezone.now(), "Dữ liệu minh họa", user.pk, period.pk],
+        )
 
 
 def _unit_quality(code: str) -> float:
@@ -386,7 +415,7 @@ def _score(rng, assessment, criterion, quality, appraised, reasons, appraiser, s
                 score=score,
                 points=lost,
                 reason=reason,
-                note=rng.choice(data.DEDUCTION_NOTES),
+                note=rng.choice(data.DEDUCTION_NOTES[reason.code]),
                 created_by=appraiser,
             )
         )

@@ -266,7 +266,8 @@ def compare_periods(
     definition the tests hold that query to, with `movers`.)
 
     A merged unit that has no result of its own last period is compared with the average of its
-    predecessors' results (via_predecessors=True); rank change stays the stored one (None then).
+    predecessors' results (via_predecessors=True). The rank change is the stored one only where
+    there is a rank last period to compare with: with none shown (a merger), none is claimed.
     Rows are any objects with unit_id, unit_name, percent, rank, rank_change and published.
     """
     before = {r.unit_id: r for r in previous}
@@ -290,7 +291,7 @@ def compare_periods(
                 rank=row.rank,
                 previous_percent=prev_percent,
                 previous_rank=prev_rank,
-                rank_change=row.rank_change,
+                rank_change=row.rank_change if prev_rank is not None else None,
                 via_predecessors=via,
                 published=row.published,
             )
@@ -348,6 +349,17 @@ def summarize(rows: Sequence) -> Summary:
     )
 
 
+def lowest_components(
+    components: Sequence[tuple[str, str, Decimal | None]],
+) -> list[tuple[str, str, Decimal]]:
+    """The components with the lowest average, all of them when several tie."""
+    known = [c for c in components if c[2] is not None]
+    if not known:
+        return []
+    low = min(c[2] for c in known)
+    return [c for c in known if c[2] == low]
+
+
 def recommendations(
     *,
     summary: Summary,
@@ -364,14 +376,40 @@ def recommendations(
     """
 
     out: list[str] = []
-    weak = sorted(components, key=lambda c: c[2])[:2]
-    for code, name, avg in weak:
+    # Only the truly lowest is called the lowest (several together when they tie); the next one
+    # is named as such.
+    lowest = lowest_components(components)
+    if len(lowest) == 1:
+        code, name, avg = lowest[0]
         out.append(
             _(
                 "Tập trung cải thiện chỉ số thành phần %(code)s «%(name)s»: bình quân chỉ đạt "
                 "%(avg)s%% số điểm tối đa, thấp nhất trong các lĩnh vực."
             )
             % {"code": code, "name": name, "avg": fmt_fixed(avg)}
+        )
+        rest = sorted(
+            (c for c in components if c[2] is not None and c[2] > avg), key=lambda c: c[2]
+        )
+        if rest:
+            code, name, avg = rest[0]
+            out.append(
+                _(
+                    "Tiếp đến chỉ số thành phần %(code)s «%(name)s»: bình quân đạt %(avg)s%% số "
+                    "điểm tối đa, thấp thứ hai trong các lĩnh vực."
+                )
+                % {"code": code, "name": name, "avg": fmt_fixed(avg)}
+            )
+    elif lowest:
+        out.append(
+            _(
+                "Tập trung cải thiện các chỉ số thành phần %(names)s: bình quân cùng chỉ đạt "
+                "%(avg)s%% số điểm tối đa, thấp nhất trong các lĩnh vực."
+            )
+            % {
+                "names": ", ".join(f"{code} «{name}»" for code, name, _a in lowest),
+                "avg": fmt_fixed(lowest[0][2]),
+            }
         )
     top = [c for c in criteria if c.get("cumulative", Decimal(100)) <= Decimal(80)][:5] or list(
         criteria[:3]

@@ -200,6 +200,18 @@ def _band_colour(rows) -> dict[str, str]:
     return charts.band_colour_map([r.band for r in rows])
 
 
+def letterhead() -> dict[str, str]:
+    """The province as the letterhead and the place line write it, from settings.PROVINCE_NAME
+    ("Tỉnh Hải Dương": "UBND TỈNH HẢI DƯƠNG" and "Hải Dương, ngày …")."""
+    province = settings.PROVINCE_NAME
+    place = province
+    for prefix in ("tỉnh ", "thành phố "):
+        if place.lower().startswith(prefix):
+            place = place[len(prefix) :]
+            break
+    return {"province": province, "province_upper": province.upper(), "place": place}
+
+
 def _render(template: str, context: dict) -> bytes:
     from weasyprint import CSS, HTML
 
@@ -259,6 +271,7 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
     )
     context = {
         "f": f,
+        "letterhead": letterhead(),
         "today": timezone.localdate(),
         "summary": summary,
         "ranking": cap(rows, PDF_TABLE_CAP),
@@ -267,6 +280,7 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
         "components": components,
         "components_svg": components_svg,
         "weakest": component_data.weakest,
+        "weakest_all": computation.lowest_components(components),
         "deductions": deductions,
         "pareto_rows": deductions.criteria[:20],
         "pareto_svg": svg_pareto(pareto_rows) if pareto_rows else "",
@@ -287,7 +301,13 @@ def unit_report(request, f: dashboards.Filters, unit: Unit) -> tuple[bytes, str]
     user = request.user
     profile = dashboards.unit_profile(user, f, unit)
     current = profile.current
-    context: dict = {"f": f, "today": timezone.localdate(), "profile": profile, "unit": unit}
+    context: dict = {
+        "f": f,
+        "letterhead": letterhead(),
+        "today": timezone.localdate(),
+        "profile": profile,
+        "unit": unit,
+    }
     if current is not None:
         f.group = profile.group
         climb = dashboards.climb(user, f, unit_id=unit.pk)

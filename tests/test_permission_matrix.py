@@ -328,7 +328,7 @@ MATRIX: list[Case] = [
         data=lambda w: {
             "year": "2024",
             "self_deadline": "29/12/2024",
-            "leave_out_kinds": ["commune"],  # the demo does not assess its communes
+            "leave_out_kinds": ["commune"],  # staff may leave a kind of unit out of a round
             "token": round_plan(
                 year=2024, self_deadline=datetime.date(2024, 12, 29), leave_out_kinds=["commune"]
             ).token,

@@ -141,6 +141,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# The province named in the PDF reports' letterhead ("UBND TỈNH …") and place line ("…, ngày …"):
+# "Tỉnh X" or "Thành phố X". The default is the demo's invented province.
+PROVINCE_NAME = env("PROVINCE_NAME", default="Tỉnh Minh Sơn").strip() or "Tỉnh Minh Sơn"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cchc@localhost")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from core.permissions import Action, can
+
 from .. import computation
 from ..selectors.climb import LostCriterion, climb_rows, count_higher, unit_losses_for_climb
 from ..selectors.results import ResultRow, ranking_page
@@ -27,26 +29,38 @@ class ClimbAnalysis:
 
 
 def _losses_and_peer_shares(
-    f: Filters, row: ResultRow
+    user, f: Filters, row: ResultRow
 ) -> tuple[list[LostCriterion], dict[int, Decimal]]:
-    """The unit's lost criteria and its group's share of published assessments at full marks per
-    criterion. The shares count published assessments only, so one cache entry serves every user
-    (see filters.cached); one query either way, the shares riding along when they are not cached."""
+    """The unit's lost criteria and, per criterion, the share of the other units of its group at
+    full marks. Those who see every unit count the group's current results, provisional ones
+    included, as the page's other figures; a unit head the published ones. One cache entry per
+    kind of viewer serves the whole group (see filters.cached); one query either way, the counts
+    riding along when they are not cached."""
     if row.assessment_id is None:  # a published row whose assessment was since deleted
         return [], {}
+    everything = can(user, Action.VIEW_ALL_UNITS)
     found: list = []
 
-    def losses_and_shares() -> dict:
-        losses, shares = unit_losses_for_climb(
-            row.assessment_id, peers_of=(f.period.pk, row.group_id)
+    def losses_and_counts() -> dict:
+        losses, counts = unit_losses_for_climb(
+            row.assessment_id, peers_of=(f.period.pk, row.group_id), provisional=everything
         )
         found.append(losses)
-        return shares
+        return counts
 
-    shares = cached("peer-shares", None, f, losses_and_shares, per_user=False)
+    kind = "peer-full-all" if everything else "peer-full-published"
+    counts = cached(kind, None, f, losses_and_counts, per_user=False)
     if found:
-        return found[0], shares
-    losses, _none = unit_losses_for_climb(row.assessment_id)
+        losses = found[0]
+    else:
+        losses, _none = unit_losses_for_climb(row.assessment_id)
+    # The unit itself lost points on each of these criteria: counted, it is one of the units not
+    # at full marks, and the share is of the others.
+    own = 1 if everything or row.published else 0
+    shares = {}
+    for criterion_id, (full, total) in counts.items():
+        others = total - own
+        shares[criterion_id] = Decimal(full) / others if others > 0 else Decimal(0)
     return losses, shares
 
 
@@ -84,7 +98,7 @@ def climb(user, f: Filters, *, unit_id: int | None) -> ClimbAnalysis:
     # Published figures are public, the scoring sheet behind them is not (an assessment reopened
     # for a correction): then the targets come without the criteria to recover.
     if f.edition is None or scores_visible(user, row.assessment_id):
-        lost, shares = _losses_and_peer_shares(f, row)
+        lost, shares = _losses_and_peer_shares(user, f, row)
     else:
         lost, shares = [], {}
     losses = [

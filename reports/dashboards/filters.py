@@ -18,6 +18,7 @@ from scoring.models import Period
 from units.models import RankingGroup
 
 from ..selectors.filters import default_group_id, periods_and_groups
+from ..selectors.results import group_result_count
 from ..selectors.snapshots import Edition, choose_version
 
 
@@ -56,6 +57,14 @@ class Filters:
 
     def query(self, **overrides) -> str:
         return urlencode(self.params(**overrides))
+
+    def group_has_results(self) -> bool:
+        """Whether the group has any result in the period, whoever may see it: an empty page then
+        says the group is empty, not that the user may not see it. (A count, no figures; the
+        templates call it only on an empty page.)"""
+        if self.period is None or self.group is None:
+            return False
+        return group_result_count(period=self.period, group=self.group, edition=self.edition) > 0
 
     @property
     def edition_label(self) -> str:

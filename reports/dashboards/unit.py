@@ -6,13 +6,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from core.permissions import Action, can
 from scoring.models import Assessment
 from units.models import RankingGroup, Unit
 
 from ..selectors.components import ComponentCell, component_cells
-from ..selectors.results import ResultRow, group_result_count, history_rows, period_rows
+from ..selectors.results import (
+    ResultRow,
+    group_result_count,
+    history_rows,
+    period_rows,
+    unit_has_result,
+)
 from ..selectors.unit import CriterionLine, unit_lineage, unit_scores, visible_assessment
 from .filters import Filters
 from .tables import cached_component_averages
@@ -31,14 +38,27 @@ class ComponentVsGroup:
     lost: Decimal | None = None  # points lost over them (None: scores not read)
 
 
+class Predecessor(NamedTuple):
+    """A unit merged into this one, with the years of its results shown: a predecessor may bear
+    the unit's own name (Sở Tài chính before the merger), and the years tell them apart."""
+
+    id: int
+    name: str
+    code: str
+    first_year: int
+    last_year: int
+
+
 @dataclass
 class UnitProfile:
     unit: Unit
     lineage: list[int]  # the unit's id, then its predecessors'
-    predecessors: list[tuple[int, str, str]]  # (id, name, code)
+    predecessors: list[Predecessor]  # never the unit itself
     history: list[ResultRow]  # every year, the predecessors' too
     series: dict[str, list[tuple]]  # line name → (year, percent, rank) per year
     current: ResultRow | None  # this period's result (None: none the user may see)
+    # With no current result: whether the unit has one the user may not see (else none at all).
+    hidden: bool = False
     components: list[ComponentVsGroup] = field(default_factory=list)
     lines: list[CriterionLine] = field(default_factory=list)
     group_size: int | None = None
@@ -48,6 +68,17 @@ class UnitProfile:
     assessment: Assessment | None = None
     deductions: list[tuple[CriterionLine, dict]] = field(default_factory=list)
     explanations: list[CriterionLine] = field(default_factory=list)
+
+
+def _predecessors(unit: Unit, history: list[ResultRow]) -> list[Predecessor]:
+    years: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+    for r in history:
+        if r.unit_id != unit.pk:
+            years[(r.unit_id, r.unit_name, r.unit_code)].append(r.year)
+    return sorted(
+        (Predecessor(*key, min(found), max(found)) for key, found in years.items()),
+        key=lambda p: (p.name, p.code),
+    )
 
 
 def unit_profile(user, f: Filters, unit: Unit) -> UnitProfile:
@@ -72,14 +103,13 @@ def unit_profile(user, f: Filters, unit: Unit) -> UnitProfile:
     data = UnitProfile(
         unit=unit,
         lineage=lineage,
-        predecessors=sorted(
-            {(r.unit_id, r.unit_name, r.unit_code) for r in history if r.unit_id != unit.pk}
-        ),
+        predecessors=_predecessors(unit, history),
         history=history,
         series=dict(series),
         current=current,
     )
     if current is None:
+        data.hidden = unit_has_result(unit=unit, period=f.period, edition=f.edition)
         return data
     group = next((g for g in f.groups if g.pk == current.group_id), None)
     data.group = group

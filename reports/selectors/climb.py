@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import TypedDict
 
 from django.db.models import (
-    Avg,
     Case,
     CharField,
     Count,
@@ -17,6 +16,7 @@ from django.db.models import (
     IntegerField,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -48,20 +48,24 @@ _LOSS_COLUMNS = ("criterion_id", "max_points", "points", "code", "name", "method
 
 
 def unit_losses_for_climb(
-    assessment_id: int, *, peers_of: tuple[int, int | None] | None = None
-) -> tuple[list[LostCriterion], dict[int, Decimal] | None]:
+    assessment_id: int,
+    *,
+    peers_of: tuple[int, int | None] | None = None,
+    provisional: bool = False,
+) -> tuple[list[LostCriterion], dict[int, tuple[int, int]] | None]:
     """The criteria where an assessment lost points and whether a deduction explains the loss,
-    in criterion order; with `peers_of` = (period id, group id), also the share of that group's
-    published assessments at full marks per criterion (else None). One query either way: the
-    shares ride along as a UNION ALL (an aggregate grouped by criterion id; their rows carry no
-    code), so the caller can cache them and ask for the losses alone next time.
+    in criterion order; with `peers_of` = (period id, group id), also, per criterion, how many of
+    that group's assessments are at full marks and how many count (else None). One query either
+    way: the counts ride along as a UNION ALL (an aggregate grouped by criterion id; their rows
+    carry no code), so the caller can cache them and ask for the losses alone next time.
 
-    The caller read the assessment's result through the results reader, so it is visible. The share
-    only counts published assessments, so it never reflects other units' provisional figures
-    whoever asks; it is only a tie-break for how attainable a recovery is. (As a subquery per lost
+    The caller read the assessment's result through the results reader, so it is visible. The
+    counts take the group's current results, provisional ones included, with `provisional` (for
+    those who see every unit, as the rest of the page does), else published assessments only, so
+    that a unit head never reads other units' provisional figures. (As a subquery per lost
     criterion it rescanned the period's 10,000 assessments eighty times: 130 ms.)
     """
-    share_field = DecimalField(max_digits=5, decimal_places=4)
+    share_field = DecimalField(max_digits=12, decimal_places=0)
     losses = (
         CriterionScore.objects.filter(
             assessment_id=assessment_id, not_applicable=False, points__lt=F("max_points")
@@ -86,14 +90,15 @@ def unit_losses_for_climb(
         nothing = Value(None, output_field=DecimalField(max_digits=9, decimal_places=2))
         text = Value(None, output_field=CharField())
         number = Value(None, output_field=IntegerField())
+        peers = CriterionScore.objects.filter(
+            assessment__period_id=period_id,
+            assessment__result__group_id=group_id,
+            not_applicable=False,
+        )
+        if not provisional:
+            peers = peers.filter(assessment__state__in=PUBLISHED_STATES)
         shares = (
-            CriterionScore.objects.filter(
-                assessment__period_id=period_id,
-                assessment__result__group_id=group_id,
-                assessment__state__in=PUBLISHED_STATES,
-                not_applicable=False,
-            )
-            .values("criterion_id")
+            peers.values("criterion_id")
             .annotate(
                 mp=nothing,
                 pt=nothing,
@@ -101,9 +106,9 @@ def unit_losses_for_climb(
                 nm=text,
                 me=text,
                 cc=text,
-                k=number,
+                k=Count("id"),
                 position=number,
-                share=Avg(
+                share=Sum(
                     Case(
                         When(points__gte=F("max_points"), then=Value(Decimal(1))),
                         default=Value(Decimal(0)),
@@ -120,7 +125,7 @@ def unit_losses_for_climb(
     rows, peer_shares = [], ({} if peers_of is not None else None)
     for values in found:
         if values[3] is None:
-            peer_shares[values[0]] = values[-1]
+            peer_shares[values[0]] = (int(values[-1] or 0), int(values[7] or 0))
         else:
             rows.append(values)
     rows.sort(key=lambda v: (v[-2], v[3]))

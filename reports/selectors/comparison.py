@@ -83,7 +83,8 @@ def compare_with_previous(
     st = "c.st" if state else "CAST(%s AS VARCHAR(20))"
     st_params = [] if state else [State.PUBLISHED.value]
     cmp = f"""
-        SELECT c.u, c.nm, c.pct, c.rk, c.ch, {st} AS st, p.prk,
+        SELECT c.u, c.nm, c.pct, c.rk,
+               CASE WHEN p.prk IS NULL THEN NULL ELSE c.ch END AS ch, {st} AS st, p.prk,
                COALESCE(p.ppct, v.avg_pct) AS ppct, p.pu IS NULL AND v.avg_pct IS NOT NULL AS via,
                c.pct - COALESCE(p.ppct, v.avg_pct) AS d
         FROM cur c

@@ -281,6 +281,17 @@ def group_result_count(
     return AssessmentResult.objects.filter(period=period, group=group).count()
 
 
+def unit_has_result(*, unit, period: Period | None, edition: EditionChoice = LATEST) -> bool:
+    """Whether the unit has a result in the period, whoever may see it (a yes or no, no figure):
+    a page without one then tells "not yet assessed" from "not yours to see"."""
+    if period is None:
+        return False
+    edition = resolve_edition(period, edition)
+    if edition is not None:
+        return snapshot_rows([edition.snapshot_id], unit_ids=[unit.pk]).exists()
+    return AssessmentResult.objects.filter(period=period, assessment__unit=unit).exists()
+
+
 @dataclass(frozen=True)
 class RankingTotals:
     count: int

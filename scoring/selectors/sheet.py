@@ -104,6 +104,22 @@ class Sheet:
         return [r for r in self.rows if r.is_leaf]
 
     @property
+    def blank_self_scores(self) -> list[str]:
+        """The codes of the criteria the unit has not self-scored: no points typed and not marked
+        not applicable (criteria scored from surveys are not the unit's to score)."""
+        return [
+            r.criterion.code
+            for r in self.leaves
+            if r.criterion.method != "survey"
+            and (r.score is None or (r.score.self_points is None and not r.score.not_applicable))
+        ]
+
+    @property
+    def unexplained(self) -> list[str]:
+        """The codes of the criteria self-scored without evidence nor explanation."""
+        return [r.criterion.code for r in self.leaves if r.needs_explanation]
+
+    @property
     def pending_reopen(self) -> ReopenRequest | None:
         return next((r for r in self.reopen_requests if r.status == r.Status.PENDING), None)
 

@@ -97,6 +97,7 @@ def deduction_edit(
     if not reason and not (note or "").strip():
         raise DomainError(_("Cần nêu lý do trừ điểm."))
     deduction.points, deduction.reason, deduction.note = points, reason, (note or "").strip()
+    deduction._history_user = user  # who changed it, also outside a request
     deduction.save()
     refresh_and_queue(deduction.score)
     return deduction
@@ -112,5 +113,6 @@ def deduction_delete(*, deduction: Deduction, user) -> None:
     require_appraiser(user, deduction.score.assessment)
     require_active(deduction)
     score = deduction.score
+    deduction._history_user = user
     deduction.delete()
     refresh_and_queue(score)

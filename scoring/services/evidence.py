@@ -199,5 +199,6 @@ def evidence_delete(*, evidence: Evidence, user) -> None:
     if not (may_attach(user, assessment) and (own_upload or can(user, Action.APPRAISE))):
         raise DomainError(_("Bạn không được xóa tài liệu này."))
     storage, name = evidence.file.storage, evidence.file.name
+    evidence._history_user = user  # who removed it, also outside a request
     evidence.delete()
     transaction.on_commit(lambda: storage.delete(name))

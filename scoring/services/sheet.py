@@ -50,6 +50,16 @@ class StaleSheet(DomainError):
         self.changed_at = changed_at
 
 
+class SheetRefused(DomainError):
+    """A save refused for its values; nothing was written. `cells` maps each refused cell (the
+    sheet's field name, scoring.forms.sheet_field_name: "self_points-12") to its messages, so the
+    page marks the cells themselves."""
+
+    def __init__(self, message, *, cells: dict[str, list[str]]):
+        super().__init__(message)
+        self.cells = cells
+
+
 @dataclass
 class SheetSaveResult:
     changed_scores: int
@@ -169,6 +179,12 @@ def sheet_save(
         }
         deducted = {cid: s.deducted or ZERO for cid, s in existing.items()}
         errors: list[str] = []
+        cells: dict[str, list[str]] = {}
+
+        def refuse(criterion_id: int, name: str, *messages: str) -> None:
+            errors.extend(messages)
+            cells.setdefault(f"{name}-{criterion_id}", []).extend(messages)
+
         to_create: list[CriterionScore] = []
         to_update: list[CriterionScore] = []
         changed_fields: set[str] = set()
@@ -192,12 +208,14 @@ def sheet_save(
                 if value == _normalise(name, getattr(score, name)):
                     continue
                 if name not in allowed:
-                    errors.append(
+                    refuse(
+                        criterion_id,
+                        name,
                         _("Tiêu chí %(code)s: bạn không được sửa “%(field)s” lúc này.")
                         % {
                             "code": criterion.code,
                             "field": CriterionScore._meta.get_field(name).verbose_name,
-                        }
+                        },
                     )
                     continue
                 if name in POINT_FIELDS:
@@ -208,9 +226,11 @@ def sheet_save(
                         )
                         continue
                     if name == "self_points" and criterion.method == "survey" and value is not None:
-                        errors.append(
+                        refuse(
+                            criterion_id,
+                            name,
                             _("Tiêu chí %(code)s lấy điểm từ điều tra, đơn vị không tự chấm.")
-                            % {"code": criterion.code}
+                            % {"code": criterion.code},
                         )
                         continue
                     try:
@@ -218,11 +238,14 @@ def sheet_save(
                             value, criterion, str(CriterionScore._meta.get_field(name).verbose_name)
                         )
                     except DomainError as exc:
-                        errors.extend(exc.messages)
+                        refuse(criterion_id, name, *exc.messages)
                         continue
                 if name == "measured_value" and value is not None and value < 0:
-                    errors.append(
-                        _("Tiêu chí %(code)s: giá trị đo không được âm.") % {"code": criterion.code}
+                    refuse(
+                        criterion_id,
+                        name,
+                        _("Tiêu chí %(code)s: giá trị đo không được âm.")
+                        % {"code": criterion.code},
                     )
                     continue
                 setattr(score, name, value)
@@ -242,7 +265,7 @@ def sheet_save(
             changed_codes.append(criterion.code)
             (to_update if score.pk else to_create).append(score)
         if errors:
-            raise DomainError(errors)
+            raise SheetRefused(errors, cells=cells)
         reason = change_reason or _("Lưu bảng chấm điểm")
         if to_create:
             bulk_create_with_history(

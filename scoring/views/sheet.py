@@ -27,7 +27,7 @@ from ..permissions import (
 )
 from ..selectors.sheet import Sheet, sheet_criteria, sheet_for
 from ..services.assessments import assessment_transition
-from ..services.sheet import StaleSheet, editable_fields, sheet_save
+from ..services.sheet import SheetRefused, StaleSheet, editable_fields, sheet_save
 from ..workflow import State, allowed_targets
 from .common import (
     error_text,
@@ -45,6 +45,31 @@ TRANSITION_LABELS = {
     (State.APPRAISED, State.SUBMITTED): gettext_lazy("Thẩm định lần 2"),
     (State.APPRAISED, State.PUBLISHED): gettext_lazy("Công bố kết quả"),
     (State.PUBLISHED, State.LOCKED): gettext_lazy("Khóa kết quả"),
+}
+# What the unit head reads on the sheet in each state: what happens next and how to change it.
+NEXT_STEPS = {
+    State.SELF_ASSESSED: gettext_lazy(
+        "Đã hoàn thành tự đánh giá; bảng điểm chỉ còn xem. Bước tiếp theo: bấm “Gửi thẩm định” để "
+        "gửi Sở Nội vụ. Cần sửa điểm, viết giải thích hay bổ sung tài liệu: bấm “Mở lại để sửa tự "
+        "đánh giá”, sửa, rồi hoàn thành lại."
+    ),
+    State.SUBMITTED: gettext_lazy(
+        "Đã gửi thẩm định: Sở Nội vụ đang thẩm định, bảng điểm chỉ còn xem. Điểm bị trừ (nếu có) "
+        "hiện ở từng tiêu chí, đơn vị giải trình tại đó. Cần sửa tự đánh giá: đề nghị Sở Nội vụ "
+        "trả lại bản đánh giá."
+    ),
+    State.APPRAISED: gettext_lazy(
+        "Đã thẩm định: kết quả chờ công bố. Đơn vị vẫn giải trình được các điểm bị trừ ở từng "
+        "tiêu chí."
+    ),
+    State.PUBLISHED: gettext_lazy(
+        "Kết quả đã công bố. Cần sửa: gửi “Đề nghị mở lại” ở cuối trang, nêu lý do; Sở Nội vụ "
+        "quyết định."
+    ),
+    State.LOCKED: gettext_lazy(
+        "Kết quả đã khóa. Cần sửa: gửi “Đề nghị mở lại” ở cuối trang, nêu lý do; Sở Nội vụ quyết "
+        "định."
+    ),
 }
 # Moves backwards need a reason the unit will read.
 REASON_REQUIRED = {
@@ -95,6 +120,7 @@ def _render_sheet(
             )
             if sheet_field_name(name, row.criterion.pk) in form.fields
         }
+    _mark_refused(form)
     roles = roles_of(request.user)
     transitions = [
         {
@@ -122,6 +148,9 @@ def _render_sheet(
             "transitions": transitions,
             "conflicts": conflicts or [],
             "may_request_reopen": may_request_reopen,
+            "next_steps": NEXT_STEPS.get(State(assessment.state))
+            if is_own_unit(request.user, assessment)
+            else None,
             "may_decide_reopen": can(request.user, Action.PUBLISH),
             "reopen_form": ReopenRequestForm(),
             "show_self": True,
@@ -132,11 +161,29 @@ def _render_sheet(
                 "unsaved": _("Có thay đổi chưa lưu. Rời trang sẽ mất các thay đổi này."),
                 "outOfRange": _("Điểm phải từ 0 đến %(max)s."),
                 "notNumber": _("Không phải là số."),
+                "notStep": _("Điểm phải là bội số của %(step)s."),
                 "enteredPrecedence": list(ENTERED_PRECEDENCE),
             },
         },
         status=status,
     )
+
+
+def _mark_refused(form: SheetForm) -> None:
+    """Every cell whose value was refused (by the form or by the service) is marked on the cell
+    itself: red, aria-invalid, and data-refused so that the running totals leave it out."""
+    if not form.is_bound:
+        return
+    for key, errors in form.errors.items():
+        field = form.fields.get(key)
+        if field is None or not errors:
+            continue
+        attrs = field.widget.attrs
+        if "is-invalid" not in attrs.get("class", ""):
+            attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+        attrs["aria-invalid"] = "true"
+        attrs["data-refused"] = "1"
+        attrs["title"] = " ".join(str(e) for e in errors)
 
 
 def _conflicts(sheet: Sheet, form: SheetForm) -> list[dict]:
@@ -178,7 +225,7 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     criteria = sheet_criteria(assessment)
     form = SheetForm(request.POST, criteria=criteria, editable=editable)
     if not form.is_valid():
-        messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem các ô tô đỏ."))
+        messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem các ô được đánh dấu đỏ."))
         return _render_sheet(request, sheet_for(assessment), form, status=400)
     try:
         result = sheet_save(
@@ -198,6 +245,18 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
         form = SheetForm(post, criteria=criteria, editable=editable)
         form.is_valid()
         return _render_sheet(request, fresh, form, conflicts=conflicts, status=409)
+    except SheetRefused as exc:
+        messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem các ô được đánh dấu đỏ."))
+        for key, cell_messages in exc.cells.items():
+            for message in cell_messages:
+                if key in form.fields:
+                    form.add_error(key, message)
+                else:
+                    messages.error(request, message)
+        for message in exc.messages:
+            if not any(message in m for m in exc.cells.values()):
+                messages.error(request, message)
+        return _render_sheet(request, sheet_for(assessment), form, status=400)
     except DomainError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -228,6 +287,19 @@ def transition(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if (State(assessment.state), target) in REASON_REQUIRED and not reason:
         messages.error(request, _("Cần nêu lý do khi trả lại bản đánh giá."))
         return redirect(sheet_url(assessment))
+    if (State(assessment.state), target) == (State.DRAFT, State.SELF_ASSESSED):
+        blank = sheet_for(assessment).blank_self_scores
+        if blank and request.POST.get("confirm_blank") != str(len(blank)):
+            # Finishing with blank criteria takes an explicit confirmation of that very list.
+            messages.error(
+                request,
+                _(
+                    "Chưa hoàn thành: %(n)s tiêu chí chưa tự chấm điểm (%(codes)s). Hãy chấm các "
+                    "tiêu chí này, hoặc xác nhận hoàn thành khi vẫn để trống."
+                )
+                % {"n": len(blank), "codes": ", ".join(blank)},
+            )
+            return redirect(sheet_url(assessment))
     try:
         assessment_transition(
             assessment=assessment, to_state=target, user=request.user, reason=reason
@@ -239,4 +311,6 @@ def transition(request: HttpRequest, assessment_id: int) -> HttpResponse:
         messages.success(
             request, _("Bản đánh giá đã chuyển sang “%(state)s”.") % {"state": target.label}
         )
+        if target == State.SELF_ASSESSED and is_own_unit(request.user, assessment):
+            messages.info(request, str(NEXT_STEPS[State.SELF_ASSESSED]))
     return redirect(sheet_url(assessment))

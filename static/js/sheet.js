@@ -26,10 +26,11 @@
     return parseFloat(text);
   }
 
-  // The typed value of a field: its input when editable, else the stored value on the row.
+  // The typed value of a field: its input when editable, else the stored value on the row. A
+  // refused or invalid input does not count: the saved value stands until it is corrected.
   function value(row, kind) {
     var input = row.querySelector('input[data-kind="' + kind + '"]');
-    if (input) return parse(input.value);
+    if (input && !input.classList.contains("is-invalid")) return parse(input.value);
     return parse(row.getAttribute("data-" + kind));
   }
 
@@ -95,13 +96,19 @@
   function check(input) {
     var v = parse(input.value);
     var max = parseFloat(input.dataset.max);
+    var step = parseFloat(input.dataset.step);
     var message = "";
     if (v !== null && isNaN(v)) message = cfg.notNumber || "";
     else if (v !== null && (v < 0 || v > max)) {
       message = (cfg.outOfRange || "").replace("%(max)s", fmt.format(max));
+    } else if (v !== null && step > 0 && Math.abs(v / step - Math.round(v / step)) > 1e-9) {
+      message = (cfg.notStep || "").replace("%(step)s", fmt.format(step));
     }
+    // A value the server refused stays marked until the user types in the cell again.
+    if (!message && input.dataset.refused === "1") message = input.title || cfg.notNumber || "";
     input.setCustomValidity(message);
     input.classList.toggle("is-invalid", message !== "");
+    input.setAttribute("aria-invalid", message !== "" ? "true" : "false");
     input.title = message;
   }
 
@@ -115,7 +122,10 @@
 
   table.addEventListener("input", function (event) {
     var t = event.target;
-    if (t.matches("input.pts")) check(t);
+    if (t.matches("input.pts")) {
+      delete t.dataset.refused;
+      check(t);
+    }
     markDirty();
     recompute();
   });
@@ -165,4 +175,12 @@
 
   table.querySelectorAll("input.pts").forEach(check);
   recompute();
+
+  // After a refused save the page opens on the first refused cell (its message under it), not at
+  // the top of a long sheet.
+  var refused = table.querySelector("[data-refused]");
+  if (refused) {
+    refused.scrollIntoView({ block: "center" });
+    refused.focus({ preventScroll: true });
+  }
 })();
