@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal as D
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -244,3 +245,27 @@ def test_only_staff_upload(client, leader, unit_head, db):
     for user in (leader, unit_head):
         client.force_login(user)
         assert client.get(reverse("surveys:upload")).status_code == 403
+
+
+def test_sipas_stands_beside_par_in_the_ranking_its_export_and_the_unit_profile(
+    client, staff, survey, unit, other_unit, period, framework, group
+):
+    from scoring.recompute import recompute_now
+    from tests.factories import make_assessment
+
+    make_assessment(unit, period, framework, group)
+    make_assessment(other_unit, period, framework, group)
+    recompute_now(period)
+    client.force_login(staff)
+    query = f"?period=2024&group={group.code}"
+    ranking = client.get(reverse("reports:ranking") + query)
+    ranked = {row.unit_id: sipas for row, sipas in ranking.context["ranked"]}
+    assert ranked == {unit.pk: D("63.33"), other_unit.pk: D("50.00")}
+    assert '<td class="num sipas">63,33</td>' in ranking.content.decode()
+    export = client.get(reverse("reports:export", args=["ranking", "csv"]) + query)
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][-1] == "Chỉ số hài lòng SIPAS (%)"
+    assert {r[1]: r[-1] for r in rows[1:]} == {"so-tu-phap": "63,33", "so-y-te": "50,00"}
+    profile = client.get(reverse("reports:unit", args=[unit.pk]) + "?period=2024")
+    body = profile.content.decode()
+    assert "63,33%" in body and reverse("surveys:unit", args=[survey.code, unit.pk]) in body
