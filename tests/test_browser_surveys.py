@@ -80,3 +80,27 @@ def test_staff_upload_answers_see_the_preview_apply_and_the_new_sipas_shows(
     ranking = session.open("/bao-cao/xep-hang/?period=2024&group=khoi-so")
     assert ranking.locator("tr[data-unit=so-noi-vu] td.sipas").inner_text().strip() == "100,00"
     assert session.problems == []
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("canbo.snv", "canbo@2024"), ("thutruong.stp", "thutruong@2024")],
+)
+def test_the_survey_pages_fit_a_phone(db, login, username, password):  # noqa: F811 (the fixture)
+    from units.models import Unit
+
+    from .test_browser_phone import PHONE, _check_fits
+
+    unit = Unit.objects.get(code="so-tu-phap")
+    session = login(username, password, PHONE)
+    pages = [
+        "/khao-sat/",
+        "/khao-sat/?survey=sociological-2023",
+        f"/khao-sat/sipas-2024/don-vi/{unit.pk}/",
+        f"/khao-sat/xu-huong/?unit={unit.pk}",
+    ]
+    if username == "canbo.snv":
+        pages.append("/khao-sat/nhap-phieu/")
+    for i, path in enumerate(pages):
+        _check_fits(session, path, f"khao-sat-{username}-{i}")
+    assert session.problems == []
