@@ -32,10 +32,10 @@ from scoring.models import (
 from scoring.recompute import recompute_now
 from scoring.snapshots import period_publish
 from scoring.workflow import State
-from surveys.models import Survey, SurveyResult
 from units.models import GroupMembership, RankingGroup, Unit, UnitHead, UnitKind
 
 from . import data
+from .surveys import load_surveys
 
 Q = Decimal("0.25")
 
@@ -268,12 +268,17 @@ _OPEN_ROUND_STATES = {
 def _load_year(rng, period, units, frameworks, reasons, appraiser) -> None:
     year = period.year
     closed = period.status != Period.Status.OPEN
-    sipas = Survey.objects.create(year=year, kind=Survey.Kind.SIPAS, name=f"Khảo sát SIPAS {year}")
-    social = Survey.objects.create(
-        year=year, kind=Survey.Kind.SOCIOLOGICAL, name=f"Điều tra xã hội học {year}"
+    # The surveys first, through the answers import, before any assessment of the year exists:
+    # criteria 8.1 and 8.2 then take the survey's figures below, as survey_points_apply would.
+    surveyed = load_surveys(
+        year,
+        units,
+        lambda u: _unit_quality(u.code) + 0.012 * (year - data.YEARS[0]),
+        open_year=not closed,
+        seed=data.YEARS[0],
     )
     leaves = {kind: list(fw.criteria.filter(is_leaf=True)) for kind, fw in frameworks.items()}
-    scores, deductions, survey_results, adjustments, changes = [], [], [], [], []
+    scores, deductions, adjustments, changes = [], [], [], []
     for unit in units:
         fw = frameworks[unit.kind]
         state = State.LOCKED if closed else _OPEN_ROUND_STATES.get(unit.code, State.APPRAISED)
@@ -295,12 +300,9 @@ def _load_year(rng, period, units, frameworks, reasons, appraiser) -> None:
         )
         sipas_pct = quantize(Decimal(str(min(99.0, 100 * quality + rng.uniform(-4, 6)))))
         social_pct = quantize(Decimal(str(min(99.0, 100 * quality + rng.uniform(-6, 4)))))
-        for survey, pct in ((sipas, sipas_pct), (social, social_pct)):
-            survey_results.append(
-                SurveyResult(
-                    survey=survey, unit=unit, percent=pct, respondents=rng.randint(120, 450)
-                )
-            )
+        rng.randint(120, 450)  # (was the respondents' count: keeps the rest of the demo as it was)
+        sipas_pct = surveyed.get((unit.pk, "8.1"), sipas_pct)
+        social_pct = surveyed.get((unit.pk, "8.2"), social_pct)
         for criterion in leaves[unit.kind]:
             if state == State.DRAFT and rng.random() < 0.4:
                 continue  # self-assessment still in progress
@@ -341,7 +343,6 @@ def _load_year(rng, period, units, frameworks, reasons, appraiser) -> None:
     Deduction.objects.bulk_create(deductions, batch_size=2000)
     _history_created(CriterionScore, period, appraiser)
     _history_created(Deduction, period, appraiser)
-    SurveyResult.objects.bulk_create(survey_results)
     Adjustment.objects.bulk_create(adjustments)
     StateChange.objects.bulk_create(changes)
 

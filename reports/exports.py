@@ -82,7 +82,9 @@ def _slug(f: Filters, stem: str) -> str:
 # --- the tables ----------------------------------------------------------------------------------
 
 
-def ranking_table(f: Filters, data: RankingPage) -> Table:
+def ranking_table(f: Filters, data: RankingPage, *, sipas: dict | None = None) -> Table:
+    """The ranking; `sipas` (unit id → SIPAS %) adds the satisfaction index as the last column."""
+    sipas = sipas or {}
     edition = f.edition if f.period is not None else None
     version = edition.version if edition is not None else None
     return Table(
@@ -101,8 +103,9 @@ def ranking_table(f: Filters, data: RankingPage) -> Table:
             _("Tình trạng"),
             # CSV has no subtitle: each row says which published version it is (empty: live).
             _("Phiên bản công bố"),
+            _("Chỉ số hài lòng SIPAS (%)"),
         ],
-        widths=[7, 22, 44, 11, 11, 11, 9, 14, 13, 12],
+        widths=[7, 22, 44, 11, 11, 11, 9, 14, 13, 12, 12],
         rows=[
             [
                 r.rank,
@@ -115,6 +118,7 @@ def ranking_table(f: Filters, data: RankingPage) -> Table:
                 r.rank_change,
                 _status(r.published),
                 version,
+                sipas.get(r.unit_id),
             ]
             for r in data.rows
         ],

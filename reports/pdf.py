@@ -23,6 +23,7 @@ from core.numbers import fmt_fixed
 from units.models import Unit
 
 from . import charts, computation, dashboards
+from .selectors.sipas import sipas_summary
 
 PDF_TABLE_CAP = 100  # ranking rows printed; above it, the top and the bottom halves
 PDF_BARS_CAP = 40
@@ -286,6 +287,7 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
         "pareto_svg": svg_pareto(pareto_rows) if pareto_rows else "",
         "comparison": comparison,
         "recommendations": recommendations,
+        "sipas": sipas_summary(f.period.year, rows) if f.period else None,
     }
     filename = f"bao-cao-phan-tich-{f.period.year if f.period else ''}-{f.group.code if f.group else ''}.pdf"
     return _render("reports/pdf/period.html", context), filename

@@ -13,6 +13,7 @@ from units.models import Unit
 
 from . import charts, dashboards, exports
 from .selectors.home import home_summary
+from .selectors.sipas import sipas_history, sipas_of, sipas_survey_code
 
 
 @login_required
@@ -70,9 +71,22 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "ranking",
             figure=figure,
             pager_query=f.query(sort=data.sort),
+            ranked=_with_sipas(f, data.page_rows),
             **_fields(data),
         ),
     )
+
+
+def _sipas_pairs(f: dashboards.Filters, rows):
+    return ((r.unit_id, s) for r, s in _with_sipas(f, rows))
+
+
+def _with_sipas(f: dashboards.Filters, rows) -> list[tuple]:
+    """Each shown row with its unit's SIPAS of the period's year (None: no survey result)."""
+    if f.period is None:
+        return [(r, None) for r in rows]
+    sipas = sipas_of(f.period.year, [r.unit_id for r in rows])
+    return [(r, sipas.get(r.unit_id)) for r in rows]
 
 
 @login_required
@@ -146,9 +160,27 @@ def unit_profile(request: HttpRequest, unit_id: int) -> HttpResponse:
             figures=figures,
             sheet_url=_sheet_url(data.assessment),
             unit_query=f.query(unit=unit.pk),
+            history_sipas=_history_sipas(data.history),
+            sipas=sipas_of(f.period.year, [unit.pk]).get(unit.pk) if f.period else None,
+            sipas_code=sipas_survey_code(f.period.year) if f.period else None,
             **_fields(data),
         ),
     )
+
+
+def _compared(f: dashboards.Filters, data) -> list[tuple]:
+    """Each compared row with its unit's SIPAS of the previous year and of this one."""
+    if f.period is None:
+        return [(r, None, None) for r in data.page_rows]
+    ids = [r.unit_id for r in data.page_rows]
+    before, now = sipas_of(f.period.year - 1, ids), sipas_of(f.period.year, ids)
+    return [(r, before.get(r.unit_id), now.get(r.unit_id)) for r in data.page_rows]
+
+
+def _history_sipas(history) -> list[tuple]:
+    """The profile's rows across the years, each with its SIPAS of that year."""
+    sipas = sipas_history(list({r.unit_id for r in history}))
+    return [(r, sipas.get((r.year, r.unit_id))) for r in history]
 
 
 @login_required
@@ -219,7 +251,9 @@ def comparison(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/comparison.html",
-        _base(request, f, "comparison", figure=figure, **_fields(data)),
+        _base(
+            request, f, "comparison", figure=figure, compared=_compared(f, data), **_fields(data)
+        ),
     )
 
 
@@ -237,7 +271,8 @@ def _export_table(request: HttpRequest, table: str) -> exports.Table:
         return exports.unit_table(f, dashboards.unit_profile(user, f, unit))
     f = dashboards.parse_filters(user, request.GET)
     if table == "ranking":
-        return exports.ranking_table(f, dashboards.ranking(user, f, everything=True))
+        data = dashboards.ranking(user, f, everything=True)
+        return exports.ranking_table(f, data, sipas=dict(_sipas_pairs(f, data.rows)))
     if table == "heatmap":
         return exports.heatmap_table(f, dashboards.heatmap(user, f, everything=True))
     if table == "deductions":

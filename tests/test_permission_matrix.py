@@ -40,6 +40,7 @@ from scoring.models import (
 )
 from scoring.recompute import recompute_now
 from scoring.services.rounds import round_plan
+from surveys.models import SurveyImport
 
 OK, LOGIN, DENY = "ok", "login", "deny"
 ROLES = ("anonymous", "unit_head", "staff", "leadership", "admin")
@@ -136,6 +137,32 @@ def publish_leaving_out_the_unappraised(w):
     pending = Assessment.objects.filter(period=w["period"]).exclude(state="appraised")
     data = {"step": "confirm", "leave_out": [a.pk for a in pending]}
     return data | {f"reason_{a.pk}": "Chưa thẩm định (ma trận quyền)" for a in pending}
+
+
+def sipas_2024():
+    from surveys.models import Survey
+
+    return Survey.objects.filter(year=2024, kind="sipas").first()
+
+
+def survey_unit(w, key):
+    return {"code": sipas_2024().code, "unit_id": w[key].unit_id}
+
+
+def survey_job(w):
+    job, _created = SurveyImport.objects.get_or_create(
+        survey=sipas_2024(), filename="ma-tran.csv", defaults={"status": "queued"}
+    )
+    return {"job_id": job.pk}
+
+
+def answers_upload(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "survey": sipas_2024().pk,
+        "file": SimpleUploadedFile("phieu.csv", b"ma phieu,ma don vi\nr1,huyen-an-lac\n"),
+    }
 
 
 DEDUCTION_FORM = {"points": "0,5", "note": "Báo cáo trễ hạn (ma trận quyền)", "reason": ""}
@@ -390,6 +417,35 @@ MATRIX: list[Case] = [
         everyone(),
         kwargs=lambda w: {"unit_id": w["other"].unit_id},
         leak=True,
+    ),
+    # --- surveys: every role reads them (a unit head: other units once published); staff import
+    Case("surveys:overview", everyone()),
+    Case("surveys:overview", everyone(), query="?survey=khong-co", label="unknown survey"),
+    Case("surveys:unit", everyone(), kwargs=lambda w: survey_unit(w, "own"), label="own"),
+    Case("surveys:unit", READERS, kwargs=lambda w: survey_unit(w, "other"), label="other unit"),
+    Case(
+        "surveys:export",
+        everyone(),
+        kwargs=lambda w: {"code": sipas_2024().code, "fmt": "xlsx"},
+    ),
+    Case("surveys:trend", everyone(), query="?kind=sipas"),
+    Case("surveys:upload", STAFF),
+    Case(
+        "surveys:upload",
+        STAFF,
+        method="post",
+        label="upload",
+        data=answers_upload,
+        effect=lambda w: SurveyImport.objects.count(),
+    ),
+    Case("surveys:job", STAFF, kwargs=survey_job),
+    Case("surveys:job_status", STAFF, kwargs=survey_job),
+    Case(
+        "surveys:apply",
+        only(),  # a file still queued for its check cannot be applied, by anyone
+        kwargs=survey_job,
+        method="post",
+        effect=lambda w: SurveyImport.objects.get(pk=survey_job(w)["job_id"]).status,
     ),
 ]
 
