@@ -1,0 +1,53 @@
+"""Plotly figures of the targets pages (drawn by static/js/charts.js, like the dashboards')."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def trend_figure(years) -> dict:
+    """The group's average across the years, its lowest-highest spread and the target."""
+    xs = [str(y.year) for y in years]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": _("Thấp nhất – cao nhất"),
+            "x": xs + xs[::-1],
+            "y": [float(y.highest) if y.highest is not None else None for y in years]
+            + [float(y.lowest) if y.lowest is not None else None for y in years][::-1],
+            "fill": "toself",
+            "fillcolor": "rgba(37,99,235,0.15)",
+            "line": {"width": 0},
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": _("Bình quân"),
+            "x": xs,
+            "y": [float(y.average) if y.average is not None else None for y in years],
+            "line": {"color": "#1d4ed8"},
+        },
+    ]
+    if any(y.target is not None for y in years):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _("Mục tiêu"),
+                "x": xs,
+                "y": [float(y.target) if y.target is not None else None for y in years],
+                "line": {"color": "#dc2626", "dash": "dash"},
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "height": 360,
+            "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+            "yaxis": {"title": {"text": _("Chỉ số (%)")}},
+            "xaxis": {"type": "category"},
+            "legend": {"orientation": "h"},
+        },
+    }
