@@ -90,10 +90,10 @@ def task_update(
 ) -> PlanTask:
     """The unit head (their own unit's tasks) or staff report progress; only staff move the
     deadline. A closed task changes no more."""
-    if not may_update(user, task):
-        raise DomainError(_("Bạn không được cập nhật nhiệm vụ này."))
     if task.closed_at is not None:
         raise DomainError(_("Nhiệm vụ đã được nghiệm thu, không sửa được nữa."))
+    if not may_update(user, task):
+        raise DomainError(_("Bạn không được cập nhật nhiệm vụ này."))
     if status not in TaskStatus.values or status == TaskStatus.OVERDUE:
         raise DomainError(_("Trạng thái không hợp lệ."))
     if deadline is not None and deadline != task.deadline:
