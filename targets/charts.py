@@ -51,3 +51,26 @@ def trend_figure(years) -> dict:
             "legend": {"orientation": "h"},
         },
     }
+
+
+def add_target_line(figure: dict, targets: dict) -> None:
+    """The unit's percent targets (year → value) over its trend (reports.charts.history_lines)."""
+    if not targets:
+        return
+    years = sorted(targets)
+    figure["data"].append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": _("Mục tiêu"),
+            "x": [str(y) for y in years],
+            "y": [float(targets[y]) for y in years],
+            "line": {"color": "#dc2626", "dash": "dot"},
+            "marker": {"symbol": "diamond"},
+        }
+    )
+    xaxis = figure.get("layout", {}).get("xaxis", {})
+    if "categoryarray" in xaxis:
+        merged = sorted(set(xaxis["categoryarray"]) | {str(y) for y in years})
+        xaxis["categoryarray"] = merged
+        xaxis["range"] = [-0.5, len(merged) - 0.5]

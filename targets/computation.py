@@ -69,3 +69,16 @@ def proposed_value(
     if maximum is not None:
         value = min(value, maximum)
     return value.quantize(Decimal("0.01"))
+
+
+def points_needed(*, metric: str, gap: Decimal | None, max_points: Decimal) -> Decimal | None:
+    """Points a unit still needs to reach a points or percent target (0 once met; None for the
+    other measures or without a result). A percent gap becomes points of the unit's maximum,
+    rounded up: 0,01 short is still short."""
+    if gap is None or metric not in ("points", "percent"):
+        return None
+    if gap >= 0:
+        return Decimal(0)
+    if metric == "points":
+        return -gap
+    return (-gap * max_points / 100).quantize(Decimal("0.01"), rounding="ROUND_UP")

@@ -76,9 +76,21 @@ def tasks_due(user, *, unit_id: int) -> list[PlanTask]:
     )
 
 
-def open_tasks(period: Period, *, unit_ids: list[int] | None = None) -> list[PlanTask]:
-    """Open tasks of a period (the PDF's recommendations)."""
-    qs = PlanTask.objects.filter(period=period, status__in=OPEN_STATUSES)
+def open_tasks(
+    user, period: Period, *, unit_ids: list[int] | None = None, limit: int = 50
+) -> list[PlanTask]:
+    """Open tasks of a period's plan the user may see, overdue first (the PDF's
+    recommendations)."""
+    qs = tasks_visible_to(user, PlanTask.objects.filter(period=period, status__in=OPEN_STATUSES))
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
-    return list(qs.select_related("unit").order_by(STATUS_ORDER, "deadline", "unit__name"))
+    return list(qs.select_related("unit").order_by(STATUS_ORDER, "deadline", "unit__name")[:limit])
+
+
+def unit_tasks(user, unit_id: int, *, years: tuple[int, ...]) -> list[PlanTask]:
+    """A unit's tasks of the given periods' plans, with their criterion (the unit profile)."""
+    return list(
+        tasks_visible_to(user, PlanTask.objects.filter(unit_id=unit_id, period__year__in=years))
+        .select_related("period", "criterion")
+        .order_by(STATUS_ORDER, "deadline")
+    )

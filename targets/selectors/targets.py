@@ -135,3 +135,18 @@ def percent_targets(period: Period) -> dict[int | None, Decimal]:
     return dict(
         Target.objects.filter(period=period, metric=Metric.PERCENT).values_list("unit_id", "value")
     )
+
+
+def percent_targets_by_year(unit_id: int) -> dict[int, Decimal]:
+    """Year → the unit's percent target (the province's where the unit has none): the unit's
+    trend line with its targets."""
+    found: dict[int, Decimal] = {}
+    rows = Target.objects.filter(metric=Metric.PERCENT).filter(
+        Q(unit_id=unit_id) | Q(unit__isnull=True)
+    )
+    for year, unit, value in rows.order_by("unit_id").values_list(
+        "period__year", "unit_id", "value"
+    ):
+        if unit is not None or year not in found:
+            found[year] = value
+    return found
