@@ -622,14 +622,17 @@ def world(django_db_setup, django_db_blocker):
         recompute_now(period)
         Target.objects.create(period=period, unit=other.unit, metric="percent", value=D(50))
         own_task, other_task = (
-            PlanTask.objects.create(
+            PlanTask.objects.update_or_create(
                 period=period,
                 unit=a.unit,
                 criterion=leaf,
-                title="Khắc phục (ma trận quyền)",
-                points_lost=D("0.5"),
-                deadline=datetime.date(2099, 6, 30),
-            )
+                defaults={
+                    "title": "Khắc phục (ma trận quyền)",
+                    "points_lost": D("0.5"),
+                    "deadline": datetime.date(2099, 6, 30),
+                    "status": "not_started",
+                },
+            )[0]
             for a in (own, other)
         )
         w = {

@@ -128,3 +128,14 @@ def test_the_search_finds_a_unit_without_diacritics(client, leader, unit, other_
     )
     page = client.get(reverse("targets:search") + "?q=khong co").content.decode()
     assert "Không tìm thấy" in page
+
+
+def test_a_unit_named_exactly_so_is_opened_among_several_matches(client, leader, unit):
+    from .factories import UnitFactory
+
+    UnitFactory(code="phong-so-tu-phap", name="Phòng thuộc Sở Tư pháp")
+    client.force_login(leader)
+    response = client.get(reverse("targets:search") + "?q=so tu phap")
+    assert response.url == reverse("reports:unit", args=[unit.pk])
+    page = client.get(reverse("targets:search") + "?q=tu phap").content.decode()
+    assert "Phòng thuộc Sở Tư pháp" in page and "Sở Tư pháp" in page

@@ -27,10 +27,12 @@ TITLE_CHARS = 500
 
 
 @transaction.atomic
-def plan_create_from_deductions(*, period: Period, deadline: dt.date) -> int:
+def plan_create_from_deductions(
+    *, period: Period, deadline: dt.date, unit_ids: list[int] | None = None
+) -> int:
     """One task per unit and criterion that lost points (active deductions only) in the period
-    before `period`. Running it again adds none: tasks already there are left as they are.
-    Returns how many tasks were added."""
+    before `period` (only `unit_ids`' units when given). Running it again adds none: tasks
+    already there are left as they are. Returns how many tasks were added."""
     last = previous_period(period)
     if last is None:
         raise DomainError(_("Chưa có kỳ đánh giá năm trước để lập kế hoạch khắc phục."))
@@ -46,6 +48,8 @@ def plan_create_from_deductions(*, period: Period, deadline: dt.date) -> int:
         .annotate(points=Sum("points"))
         .order_by()
     )
+    if unit_ids is not None:
+        lost = lost.filter(score__assessment__unit_id__in=unit_ids)
     existing = set(PlanTask.objects.filter(period=period).values_list("unit_id", "criterion_id"))
     new = []
     for row in lost:
