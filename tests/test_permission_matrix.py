@@ -620,7 +620,9 @@ def world(django_db_setup, django_db_blocker):
             assessment=own_2023, user=users["unit_head"], reason="Xin thẩm định lại tiêu chí 3.2"
         )
         recompute_now(period)
-        Target.objects.create(period=period, unit=other.unit, metric="percent", value=D(50))
+        Target.objects.update_or_create(
+            period=period, unit=other.unit, metric="percent", defaults={"value": D(50)}
+        )
         own_task, other_task = (
             PlanTask.objects.update_or_create(
                 period=period,
