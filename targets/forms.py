@@ -66,6 +66,9 @@ class TaskForm(forms.Form):
         required=False,
         max_length=2000,
     )
+    evidence_file = forms.FileField(
+        label=_("Tệp minh chứng (PDF, ảnh, tài liệu văn phòng)"), required=False
+    )
     deadline = forms.DateField(
         label=_("Hạn hoàn thành"), input_formats=DATE_FORMATS, required=False
     )

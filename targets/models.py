@@ -89,6 +89,15 @@ class TaskStatus(models.TextChoices):
 OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.OVERDUE)
 
 
+def task_evidence_upload_to(instance: "PlanTask", filename: str) -> str:
+    """A generated name, as for the scoring sheet's evidence: the uploader's file name never
+    reaches the disk; the extension is the one scoring's content check accepted."""
+    import uuid
+
+    ext = getattr(instance, "_checked_extension", "") or "bin"
+    return f"plan-evidence/{instance.unit_id}/{uuid.uuid4().hex}.{ext}"
+
+
 class PlanTask(TimeStampedModel):
     """One task of a period's improvement plan: fix what a unit lost on one criterion the period
     before (kế hoạch khắc phục)."""
@@ -113,6 +122,11 @@ class PlanTask(TimeStampedModel):
     evidence = models.TextField(
         _("minh chứng"), blank=True, help_text=_("Số, ngày văn bản hoặc đường dẫn tới tài liệu.")
     )
+    # Served only by targets.views.plans.task_evidence (the task's access rule), never /media/.
+    evidence_file = models.FileField(
+        _("tệp minh chứng"), upload_to=task_evidence_upload_to, blank=True, max_length=255
+    )
+    evidence_file_name = models.CharField(_("tên tệp minh chứng"), max_length=255, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người nghiệm thu"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:year>/ke-hoach/tao/", plans.plan_create, name="plan_create"),
     path("<int:year>/ke-hoach.xlsx", plans.plan_export, name="plan_export"),
     path("nhiem-vu/<int:task_id>/", plans.task, name="task"),
+    path("nhiem-vu/<int:task_id>/minh-chung/", plans.task_evidence, name="task_evidence"),
     path("nhiem-vu/<int:task_id>/nghiem-thu/", plans.task_close_view, name="task_close"),
     path("xu-huong/", trends.trends, name="trends"),
     path("tim-don-vi/", search.search, name="search"),

@@ -461,6 +461,18 @@ MATRIX: list[Case] = [
         effect=lambda w: PlanTask.objects.get(pk=w["other_task"].pk).progress_note,
     ),
     Case(
+        "targets:task_evidence",
+        everyone(),
+        kwargs=lambda w: {"task_id": w["own_task"].pk},
+        label="own",
+    ),
+    Case(
+        "targets:task_evidence",
+        READERS,
+        kwargs=lambda w: {"task_id": w["other_task"].pk},
+        label="other unit",
+    ),
+    Case(
         "targets:task_close",
         STAFF,
         kwargs=lambda w: {"task_id": w["other_task"].pk},
@@ -571,6 +583,7 @@ def world(django_db_setup, django_db_blocker):
 
     from scoring.models import Deduction, DeductionReason
     from scoring.services import deduction_add, evidence_add, explanation_submit, reopen_request
+    from targets.services.plans import task_update
 
     with django_db_blocker.unblock():
         call_command("load_demo", stdout=io.StringIO())
@@ -637,6 +650,16 @@ def world(django_db_setup, django_db_blocker):
             )[0]
             for a in (own, other)
         )
+        for task in (own_task, other_task):
+            upload = SimpleUploadedFile("ke-hoach.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+            task_update(
+                task=task,
+                user=users["staff"],
+                status="in_progress",
+                progress_note="",
+                evidence="",
+                upload=upload,
+            )
         w = {
             "period": period,
             "own": own,

@@ -168,3 +168,40 @@ def test_staff_create_the_plan_on_the_page(client, staff, deducted):
     assert PlanTask.objects.count() == 3
     client.post(url, {"deadline": "không phải ngày"})
     assert PlanTask.objects.count() == 3
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+
+
+def test_a_unit_head_attaches_evidence_checked_as_on_the_sheet(
+    client, monkeypatch, settings, tmp_path, deducted, unit_head, leader, other_unit_head
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    freeze(monkeypatch, dt.date(2025, 3, 1))
+    plan_create_from_deductions(period=deducted, deadline=DEADLINE)
+    task = PlanTask.objects.filter(unit=unit_head.unit_head.unit).first()
+    url = reverse("targets:task", args=[task.pk])
+    client.force_login(unit_head)
+    fake = SimpleUploadedFile("bao-cao.pdf", b"<html>not a pdf</html>", "application/pdf")
+    page = client.post(
+        url, {"status": "in_progress", "evidence_file": fake}, follow=True
+    ).content.decode()
+    assert "không phải là tệp PDF hợp lệ" in page
+    task.refresh_from_db()
+    assert not task.evidence_file and task.status == "not_started"
+    good = SimpleUploadedFile("Kế hoạch 12.pdf", PDF, "application/pdf")
+    assert client.post(url, {"status": "in_progress", "evidence_file": good}).status_code == 302
+    task.refresh_from_db()
+    assert task.evidence_file.name.startswith(f"plan-evidence/{task.unit_id}/")
+    assert task.evidence_file.name.endswith(".pdf") and task.evidence_file_name == "Kế hoạch 12.pdf"
+    download = reverse("targets:task_evidence", args=[task.pk])
+    client.force_login(leader)
+    response = client.get(download)
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Disposition"].startswith("attachment;")
+    client.force_login(other_unit_head)
+    assert client.get(download).status_code == 403

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from scoring.models import Deduction, Period
+from scoring.services.evidence import evidence_check
 from units.models import UnitHead
 
 from ..models import PlanTask, TaskStatus
@@ -24,6 +26,7 @@ from .targets import previous_period
 log = logging.getLogger(__name__)
 
 TITLE_CHARS = 500
+NAME_CHARS = 255
 
 
 @transaction.atomic
@@ -91,6 +94,7 @@ def task_update(
     progress_note: str,
     evidence: str,
     deadline: dt.date | None = None,
+    upload: UploadedFile | None = None,
 ) -> PlanTask:
     """The unit head (their own unit's tasks) or staff report progress; only staff move the
     deadline. A closed task changes no more."""
@@ -108,6 +112,15 @@ def task_update(
     task.status = _open_status(status, task.deadline, today)
     task.progress_note = progress_note
     task.evidence = evidence
+    if upload is not None:
+        # The scoring sheet's checks: size, accepted kinds, the content matching the extension.
+        task._checked_extension = evidence_check(upload)
+        old = task.evidence_file.name
+        task.evidence_file = upload
+        task.evidence_file_name = (upload.name or "")[-NAME_CHARS:]
+        if old:
+            storage = task.evidence_file.storage
+            transaction.on_commit(lambda: storage.delete(old))
     task.save()
     return task
 
