@@ -70,8 +70,10 @@ def test_one_task_per_deducted_criterion_and_unit_and_running_again_adds_none(
 
 
 def test_overdue_tasks_are_marked_by_the_daily_job_and_the_unit_head_is_mailed(
-    monkeypatch, deducted, unit_head, other_unit_head
+    monkeypatch, settings, deducted, unit_head, other_unit_head
 ):
+    entry = settings.CELERY_BEAT_SCHEDULE["plan-tasks-overdue-daily"]
+    assert entry["task"] == plan_tasks_mark_overdue.name
     unit_head.email = "thutruong@example.vn"
     unit_head.save()
     plan_create_from_deductions(period=deducted, deadline=DEADLINE)
