@@ -187,3 +187,20 @@ def test_components_are_measured_by_code(scored, period, unit, staff, framework,
     # Component 1: 3 of 6 points.
     assert status.actual == D("50.00")
     assert status.status == Status.MET
+
+
+def test_sipas_targets_read_the_units_satisfaction_and_the_provinces_average(
+    scored, period, unit, other_unit, staff
+):
+    from surveys.models import Survey, SurveyResult
+
+    survey = Survey.objects.create(year=2024, kind="sipas", name="SIPAS 2024")
+    SurveyResult.objects.create(survey=survey, unit=unit, percent=D("88.00"))
+    SurveyResult.objects.create(survey=survey, unit=other_unit, percent=D("87.00"))
+    target_set(period=period, unit=unit, metric=Metric.SIPAS, value=D("88"))
+    target_set(period=period, unit=None, metric=Metric.SIPAS, value=D("88"))
+    found = {s.target.unit_id: s for s in target_statuses(staff, period)}
+    assert (found[unit.pk].actual, found[unit.pk].status) == (D("88.00"), Status.MET)
+    # The province: (88 + 87) / 2 = 87,50, below 88 while the round is open.
+    assert (found[None].actual, found[None].status) == (D("87.50"), Status.AT_RISK)
+    assert found[None].gap == D("-0.50")

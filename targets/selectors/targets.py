@@ -94,7 +94,7 @@ def _actual(t: Target, actuals, components, sipas, period) -> tuple[Decimal | No
         if t.metric == Metric.PERCENT:
             return average(r.percent for r in rows), False
         if t.metric == Metric.SIPAS:
-            return sipas_province_average(period.year), True
+            return sipas_province_average(period.year), False  # final once the period is
         if t.metric == Metric.COMPONENT:
             return average(
                 p for (u, c), (p, _f) in components.items() if c == t.component_code
@@ -102,7 +102,8 @@ def _actual(t: Target, actuals, components, sipas, period) -> tuple[Decimal | No
         return None, False  # a rank is a unit's
     row = actuals.get(t.unit_id)
     if t.metric == Metric.SIPAS:
-        return sipas.get(t.unit_id), True
+        # Survey results are not published on their own: final with the unit's published result.
+        return sipas.get(t.unit_id), (row.final if row is not None else False)
     if row is None:
         return None, False
     if t.metric == Metric.POINTS:
