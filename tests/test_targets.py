@@ -204,3 +204,18 @@ def test_sipas_targets_read_the_units_satisfaction_and_the_provinces_average(
     # The province: (88 + 87) / 2 = 87,50, below 88 while the round is open.
     assert (found[None].actual, found[None].status) == (D("87.50"), Status.AT_RISK)
     assert found[None].gap == D("-0.50")
+
+
+def test_a_unit_head_sees_the_province_average_only_from_a_publication(
+    scored, period, unit, unit_head, staff
+):
+    from scoring.snapshots import period_publish
+
+    target_set(period=period, unit=None, metric=Metric.PERCENT, value=D("20"))
+    scored.state = "appraised"
+    scored.save()
+    (before,) = target_statuses(unit_head, period)
+    assert before.status == Status.NO_DATA  # its own figure alone is not the province's average
+    period_publish(period=period, user=staff)
+    (after,) = target_statuses(unit_head, period)
+    assert (after.actual, after.status) == (D("30.00"), Status.MET)

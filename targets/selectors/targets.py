@@ -15,6 +15,7 @@ from ..permissions import visible_unit_ids
 from .results import (
     average,
     component_actuals,
+    latest_snapshot_id,
     period_actuals,
     sipas_actuals,
     sipas_province_average,
@@ -73,11 +74,13 @@ def target_statuses(
     )
     everyone = visible_unit_ids(user) is None
     all_final = bool(actuals) and all(a.final for a in actuals.values())
+    # Published: every unit's row comes from the snapshot, whoever reads it.
+    published = everyone or latest_snapshot_id(period) is not None
     out = []
     for t in targets:
         actual, final = _actual(t, actuals, components, sipas, period)
-        if t.unit_id is None and not everyone and not all_final:
-            actual = None  # a unit head: no average of provisional figures
+        if t.unit_id is None and not everyone and not published:
+            actual = None  # a unit head: no average of provisional (or only some) figures
         if t.unit_id is None:
             final = all_final
         status, gap = target_status(metric=t.metric, target=t.value, actual=actual, final=final)
