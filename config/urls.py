@@ -54,6 +54,7 @@ urlpatterns = [
     path("cham-diem/", include("scoring.urls")),
     path("bao-cao/", include("reports.urls")),
     path("khao-sat/", include("surveys.urls")),
+    path("muc-tieu/", include("targets.urls")),
     path("admin/", admin.site.urls),
 ]
 

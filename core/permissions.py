@@ -31,6 +31,7 @@ class Action(StrEnum):
     BULK_TRANSITION = "bulk_transition"  # move many assessments along the workflow at once
     MANAGE_USERS = "manage_users"
     USE_ADMIN = "use_admin"
+    MANAGE_TARGETS = "manage_targets"  # targets and improvement plans
 
 
 _ALL = {Role.ADMIN, Role.INTERIOR_STAFF, Role.LEADERSHIP, Role.UNIT_HEAD}
@@ -56,6 +57,7 @@ RULES: dict[Action, set[Role]] = {
     # The Django admin: staff maintain data there, leadership browses it read-only (their groups
     # hold only view permissions); unit heads never enter it, whatever their is_staff flag says.
     Action.USE_ADMIN: {Role.ADMIN, Role.INTERIOR_STAFF, Role.LEADERSHIP},
+    Action.MANAGE_TARGETS: _STAFF,
 }
 
 

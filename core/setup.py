@@ -5,7 +5,7 @@ from __future__ import annotations
 from .roles import Role
 
 # App labels whose models interior staff maintain in the admin.
-STAFF_APPS = ("units", "indicators", "scoring", "surveys")
+STAFF_APPS = ("units", "indicators", "scoring", "surveys", "targets")
 
 
 def ensure_role_groups(**kwargs) -> None:

@@ -36,6 +36,7 @@ from units.models import GroupMembership, RankingGroup, Unit, UnitHead, UnitKind
 
 from . import data
 from .surveys import load_surveys
+from .targets import load_targets
 
 Q = Decimal("0.25")
 
@@ -83,6 +84,7 @@ def load_demo(*, seed: int = 2024, log: Callable[[str], None] = print) -> None:
             # Past rounds were published: their results are frozen as version 1.
             period_publish(period=period, user=users["canbo.snv"])
         log(f"Năm {year}: {n} bản đánh giá")
+    load_targets(user=users["canbo.snv"], log=log)
 
 
 def _load_groups() -> dict[str, RankingGroup]:

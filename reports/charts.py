@@ -72,8 +72,10 @@ def ranking_bars(
     average: Decimal | None,
     highlight: int | None = None,
     complete: bool = True,
+    target: Decimal | None = None,
 ) -> dict:
-    """Horizontal bars of PAR percent, best at the top; colour by band, hatched when provisional."""
+    """Horizontal bars of PAR percent, best at the top; colour by band, hatched when provisional;
+    the province's percent target (targets app) as a red line when one is set."""
     colours = band_colour_map([r.band for r in rows])
     traces = []
     ordered = list(reversed(rows))  # Plotly draws the first category at the bottom
@@ -171,6 +173,31 @@ def ranking_bars(
                 )
                 % {"avg": fmt_fixed(average)},
                 "line": {"color": "#4b5563", "dash": "dash", "width": 1.5},
+                "hoverinfo": "skip",
+            }
+        )
+    if target is not None:
+        line = {"color": "#dc2626", "dash": "dot", "width": 2}
+        layout.setdefault("shapes", []).append(
+            {
+                "type": "line",
+                "layer": "below",
+                "x0": float(target),
+                "x1": float(target),
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": line,
+            }
+        )
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [None],
+                "y": [None],
+                "name": _("Mục tiêu %(target)s%%") % {"target": fmt_fixed(target)},
+                "line": line,
                 "hoverinfo": "skip",
             }
         )

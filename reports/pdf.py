@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from core.numbers import fmt_fixed
+from targets.selectors.plans import open_tasks
 from units.models import Unit
 
 from . import charts, computation, dashboards
@@ -288,6 +289,10 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
         "comparison": comparison,
         "recommendations": recommendations,
         "sipas": sipas_summary(f.period.year, rows) if f.period else None,
+        # The improvement plan's open tasks of the period (targets app), overdue first.
+        "open_tasks": open_tasks(user, f.period, unit_ids=[r.unit_id for r in rows])
+        if f.period
+        else [],
     }
     filename = f"bao-cao-phan-tich-{f.period.year if f.period else ''}-{f.group.code if f.group else ''}.pdf"
     return _render("reports/pdf/period.html", context), filename

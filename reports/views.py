@@ -9,6 +9,10 @@ from django.utils.translation import gettext as _
 from core.permissions import Action, can, require
 from core.roles import primary_role, unit_id_of
 from scoring.workflow import State
+from targets.charts import add_target_line
+from targets.computation import points_needed
+from targets.selectors.plans import unit_tasks
+from targets.selectors.targets import percent_targets, percent_targets_by_year, unit_targets
 from units.models import Unit
 
 from . import charts, dashboards, exports
@@ -56,11 +60,21 @@ def ranking(request: HttpRequest) -> HttpResponse:
     data = dashboards.ranking(
         request.user, f, sort=request.GET.get("sort", "rank"), page=_page(request)
     )
+    # Percent targets (targets app): the province's as a line, and who is below their own target
+    # (or the province's when the unit has none).
+    goals = percent_targets(f.period) if f.period else {}
+    below = [
+        r
+        for r in data.page_rows
+        if goals.get(r.unit_id, goals.get(None)) is not None
+        and r.percent < goals.get(r.unit_id, goals.get(None))
+    ]
     figure = charts.ranking_bars(
         data.page_rows,
         average=data.summary.average,
         highlight=unit_id_of(request.user),
         complete=can(request.user, Action.VIEW_ALL_UNITS),
+        target=goals.get(None),
     )
     return render(
         request,
@@ -70,6 +84,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
             f,
             "ranking",
             figure=figure,
+            province_target=goals.get(None),
+            below_target=below,
             pager_query=f.query(sort=data.sort),
             ranked=_with_sipas(f, data.page_rows),
             **_fields(data),
@@ -150,6 +166,17 @@ def unit_profile(request: HttpRequest, unit_id: int) -> HttpResponse:
         if data.components
         else None,
     }
+    # Targets and the improvement plan (targets app): the trend with its targets, the tasks that
+    # fix this period's deductions (next period's plan) beside them.
+    goals = unit_targets(request.user, f.period, unit.pk) if f.period else []
+    if figures["history"]:
+        add_target_line(figures["history"], percent_targets_by_year(unit.pk))
+    tasks = []
+    if f.period is not None:
+        tasks = unit_tasks(request.user, unit.pk, years=(f.period.year, f.period.year + 1))
+        fixing = {t.criterion.code: t for t in tasks if t.period.year == f.period.year + 1}
+        for line in data.lines:
+            line.task = fixing.get(line.code)
     return render(
         request,
         "reports/unit.html",
@@ -158,6 +185,8 @@ def unit_profile(request: HttpRequest, unit_id: int) -> HttpResponse:
             f,
             "unit",
             figures=figures,
+            goals=goals,
+            tasks=tasks,
             sheet_url=_sheet_url(data.assessment),
             unit_query=f.query(unit=unit.pk),
             history_sipas=_history_sipas(data.history),
@@ -226,6 +255,15 @@ def climb(request: HttpRequest) -> HttpResponse:
     if unit_id and data.row is None and request.GET.get("unit"):
         f.errors.append(_("Không có kết quả của đơn vị này trong khối và kỳ đã chọn."))
     figure = charts.climb_chart(data.unit, data.targets) if data.unit else None
+    # The unit's own targets (targets app) and the points still needed to reach each.
+    goals = (
+        [
+            (s, points_needed(metric=s.target.metric, gap=s.gap, max_points=data.row.max_points))
+            for s in unit_targets(request.user, f.period, data.row.unit_id)
+        ]
+        if data.row is not None and f.period is not None
+        else []
+    )
     return render(
         request,
         "reports/climb.html",
@@ -234,6 +272,7 @@ def climb(request: HttpRequest) -> HttpResponse:
             f,
             "climb",
             figure=figure,
+            goals=goals,
             unit_id=unit_id,
             export_query=f.query(unit=unit_id),
             **_fields(data),

@@ -30,6 +30,9 @@ DASHBOARDS = [
     reverse("reports:ranking") + "?period=2023",
     reverse("reports:deductions") + "?period=2023",
     reverse("scoring:assessment_list"),
+    reverse("targets:list"),
+    reverse("targets:plan", args=[2024]),
+    reverse("targets:trends"),
 ]
 UNIT_LINK = re.compile(r"^/bao-cao/don-vi/\d+/$")
 

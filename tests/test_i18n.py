@@ -81,7 +81,7 @@ def data_strings() -> list[str]:
     """What people typed (names of units, periods, criteria, reasons, notes, people): these stay
     Vietnamese whatever the interface language."""
     values: set[str] = {"Tiếng Việt"}  # the switcher names each language in that language
-    for label in ("units", "indicators", "scoring", "surveys"):
+    for label in ("units", "indicators", "scoring", "surveys", "targets"):
         for model in apps.get_app_config(label).get_models():
             for field in model._meta.get_fields():
                 if isinstance(field, models.CharField | models.TextField) and not field.choices:

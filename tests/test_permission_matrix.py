@@ -41,6 +41,7 @@ from scoring.models import (
 from scoring.recompute import recompute_now
 from scoring.services.rounds import round_plan
 from surveys.models import SurveyImport
+from targets.models import PlanTask, Target
 
 OK, LOGIN, DENY = "ok", "login", "deny"
 ROLES = ("anonymous", "unit_head", "staff", "leadership", "admin")
@@ -163,6 +164,11 @@ def answers_upload(w):
         "survey": sipas_2024().pk,
         "file": SimpleUploadedFile("phieu.csv", b"ma phieu,ma don vi\nr1,huyen-an-lac\n"),
     }
+def target_file(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = "Mã đơn vị,Chỉ tiêu,Mục tiêu\nhuyen-an-lac,sipas,90\n".encode()
+    return {"file": SimpleUploadedFile("muc-tieu.csv", body, "text/csv")}
 
 
 DEDUCTION_FORM = {"points": "0,5", "note": "Báo cáo trễ hạn (ma trận quyền)", "reason": ""}
@@ -447,6 +453,88 @@ MATRIX: list[Case] = [
         method="post",
         effect=lambda w: SurveyImport.objects.get(pk=survey_job(w)["job_id"]).status,
     ),
+    # --- targets and improvement plans --------------------------------------------------------
+    Case("targets:list", everyone(), query="?period=2024", leak=True),
+    Case(
+        "targets:save",
+        STAFF,
+        kwargs=year,
+        method="post",
+        data=lambda w: {"unit": w["own"].unit_id, "metric": "points", "value": "80"},
+        effect=lambda w: Target.objects.count(),
+    ),
+    Case(
+        "targets:import",
+        STAFF,
+        kwargs=year,
+        method="post",
+        data=target_file,
+        effect=lambda w: Target.objects.count(),
+    ),
+    Case(
+        "targets:propose",
+        STAFF,
+        kwargs=year,
+        method="post",
+        data=lambda w: {"metric": "rank", "step": "1"},
+        effect=lambda w: Target.objects.count(),
+    ),
+    Case("targets:plan", everyone(), kwargs=year),
+    Case(
+        "targets:plan_create",
+        STAFF,
+        kwargs=year,
+        method="post",
+        data=lambda w: {"deadline": "30/06/2099"},
+        effect=lambda w: PlanTask.objects.count(),
+    ),
+    Case("targets:plan_export", everyone(), kwargs=year),
+    Case("targets:task", everyone(), kwargs=lambda w: {"task_id": w["own_task"].pk}, label="own"),
+    Case(
+        "targets:task",
+        READERS,
+        kwargs=lambda w: {"task_id": w["other_task"].pk},
+        label="other unit",
+    ),
+    Case(
+        "targets:task",
+        only("unit_head", "staff", "admin"),
+        kwargs=lambda w: {"task_id": w["own_task"].pk},
+        method="post",
+        label="update own",
+        data=lambda w: {"status": "in_progress", "progress_note": "Ma trận quyền", "evidence": ""},
+        effect=lambda w: PlanTask.objects.get(pk=w["own_task"].pk).progress_note,
+    ),
+    Case(
+        "targets:task",
+        STAFF,
+        kwargs=lambda w: {"task_id": w["other_task"].pk},
+        method="post",
+        label="update other unit",
+        data=lambda w: {"status": "in_progress", "progress_note": "Ma trận quyền", "evidence": ""},
+        effect=lambda w: PlanTask.objects.get(pk=w["other_task"].pk).progress_note,
+    ),
+    Case(
+        "targets:task_evidence",
+        everyone(),
+        kwargs=lambda w: {"task_id": w["own_task"].pk},
+        label="own",
+    ),
+    Case(
+        "targets:task_evidence",
+        READERS,
+        kwargs=lambda w: {"task_id": w["other_task"].pk},
+        label="other unit",
+    ),
+    Case(
+        "targets:task_close",
+        STAFF,
+        kwargs=lambda w: {"task_id": w["other_task"].pk},
+        method="post",
+        effect=lambda w: PlanTask.objects.get(pk=w["other_task"].pk).closed_at,
+    ),
+    Case("targets:trends", everyone(), query="?group=khoi-huyen"),
+    Case("targets:search", everyone(), query="?q=binh son"),
 ]
 
 
@@ -471,6 +559,7 @@ STAFF_MODELS = {
         "resultsnapshot",
     },
     "surveys": {"survey", "surveyresult"},
+    "targets": {"target", "plantask"},
 }
 ADMIN_ONLY_MODELS = {("auth", "user"), ("auth", "group"), ("units", "unithead")}
 SUPERUSER_ONLY_APPS = {"axes"}
@@ -548,6 +637,7 @@ def world(django_db_setup, django_db_blocker):
 
     from scoring.models import Deduction, DeductionReason
     from scoring.services import deduction_add, evidence_add, explanation_submit, reopen_request
+    from targets.services.plans import task_update
 
     with django_db_blocker.unblock():
         call_command("load_demo", stdout=io.StringIO())
@@ -597,6 +687,33 @@ def world(django_db_setup, django_db_blocker):
             assessment=own_2023, user=users["unit_head"], reason="Xin thẩm định lại tiêu chí 3.2"
         )
         recompute_now(period)
+        Target.objects.update_or_create(
+            period=period, unit=other.unit, metric="percent", defaults={"value": D(50)}
+        )
+        own_task, other_task = (
+            PlanTask.objects.update_or_create(
+                period=period,
+                unit=a.unit,
+                criterion=leaf,
+                defaults={
+                    "title": "Khắc phục (ma trận quyền)",
+                    "points_lost": D("0.5"),
+                    "deadline": datetime.date(2099, 6, 30),
+                    "status": "not_started",
+                },
+            )[0]
+            for a in (own, other)
+        )
+        for task in (own_task, other_task):
+            upload = SimpleUploadedFile("ke-hoach.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+            task_update(
+                task=task,
+                user=users["staff"],
+                status="in_progress",
+                progress_note="",
+                evidence="",
+                upload=upload,
+            )
         w = {
             "period": period,
             "own": own,
@@ -611,6 +728,8 @@ def world(django_db_setup, django_db_blocker):
             "reopen": reopen,
             "other_percent": AssessmentResult.objects.get(assessment=other).percent,
             "users": users,
+            "own_task": own_task,
+            "other_task": other_task,
         }
         assert Deduction.objects.filter(pk=other_deduction.pk).exists()
         yield w

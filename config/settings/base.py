@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "scoring",
     "surveys",
     "reports",
+    "targets",
     "demo",
 ]
 
@@ -174,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-reminders-daily": {
         "task": "scoring.tasks.deadline_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "plan-tasks-overdue-daily": {
+        "task": "targets.tasks.plan_tasks_mark_overdue",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 

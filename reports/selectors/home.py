@@ -11,6 +11,7 @@ from scoring.models import Assessment, AssessmentResult, Period
 from scoring.services.deadlines import deadlines_of
 from units.models import Unit
 
+from .glance import Glance, glance_for_readers, glance_for_unit
 from .snapshots import Edition, latest_edition, snapshot_rows
 
 
@@ -23,6 +24,7 @@ class HomeSummary:
     edition: Edition | None = None  # the published version the leaders come from
     top_results: list = field(default_factory=list)  # the first three of each group
     deadlines: list = field(default_factory=list)  # the period's, with days left (a unit's own)
+    glance: Glance = field(default_factory=Glance)  # each role's answers at a glance
 
 
 def home_summary(user) -> HomeSummary:
@@ -42,8 +44,12 @@ def home_summary(user) -> HomeSummary:
         )
         current = next((a for a in summary.assessments if a.period_id == period.pk), None)
         summary.deadlines = deadlines_of(period, assessment=current)
+        summary.glance = glance_for_unit(user, period, unit_id)
     else:
         summary.deadlines = deadlines_of(period)
+        summary.glance = glance_for_readers(
+            user, period, staff=role in (Role.INTERIOR_STAFF, Role.ADMIN)
+        )
         summary.state_counts = list(
             Assessment.objects.filter(period=period)
             .values("state")
