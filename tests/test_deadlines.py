@@ -144,3 +144,18 @@ def test_the_daily_job_is_scheduled_and_runs(settings, dated, unit_head, monkeyp
     freeze(monkeypatch, DEADLINE - dt.timedelta(days=1))
     deadline_reminders()
     assert len(mail.outbox) == 1
+
+
+def test_after_the_deadline_the_unit_head_cannot_move_the_assessment_but_staff_can(
+    client, monkeypatch, dated, unit_head, staff
+):
+    from scoring.services.assessments import assessment_transition
+
+    freeze(monkeypatch, DEADLINE + dt.timedelta(days=1))
+    with pytest.raises(DomainError, match="Đã quá hạn tự đánh giá \\(15/01/2025\\)"):
+        assessment_transition(assessment=dated, to_state=State.SELF_ASSESSED, user=unit_head)
+    client.force_login(unit_head)
+    sheet = client.get(reverse("scoring:sheet", args=[dated.pk])).content.decode()
+    assert 'name="to_state"' not in sheet and "quá hạn 1 ngày" in sheet
+    assessment_transition(assessment=dated, to_state=State.SELF_ASSESSED, user=staff)
+    assert Assessment.objects.get(pk=dated.pk).state == State.SELF_ASSESSED

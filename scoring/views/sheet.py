@@ -26,7 +26,7 @@ from ..permissions import (
     is_own_unit,
 )
 from ..selectors.sheet import Sheet, sheet_criteria, sheet_for
-from ..services.assessments import assessment_transition
+from ..services.assessments import assessment_transition, unit_closed_by_deadline
 from ..services.sheet import StaleSheet, editable_fields, sheet_save
 from ..workflow import State, allowed_targets
 from .common import (
@@ -105,6 +105,8 @@ def _render_sheet(
         for target in allowed_targets(State(assessment.state), roles)
     ]
     if not (can(request.user, Action.APPRAISE) or is_own_unit(request.user, assessment)):
+        transitions = []
+    if unit_closed_by_deadline(request.user, assessment):
         transitions = []
     frozen = State(assessment.state) in (State.PUBLISHED, State.LOCKED)
     may_request_reopen = frozen and (
