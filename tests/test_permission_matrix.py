@@ -293,6 +293,8 @@ MATRIX: list[Case] = [
         effect=lambda w: Assessment.objects.get(pk=w["own"].pk).self_deadline_extended_to,
     ),
     Case("scoring:period_publish", STAFF, kwargs=year, label="checklist"),
+    # Every role opens the round's progress; a unit head sees only their own unit's queue.
+    Case("scoring:round_progress", everyone(), kwargs=year),
     Case(
         "scoring:period_publish",
         STAFF,
