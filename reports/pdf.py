@@ -23,6 +23,7 @@ from core.numbers import fmt_fixed
 from units.models import Unit
 
 from . import charts, computation, dashboards
+from .selectors.results import RANKED_STATES
 
 PDF_TABLE_CAP = 100  # ranking rows printed; above it, the top and the bottom halves
 PDF_BARS_CAP = 40
@@ -247,14 +248,18 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
     deductions = dashboards.deduction_analysis(user, f)
     pareto_rows = deductions.criteria[:15]
     comparison = dashboards.comparison(user, f)
-    lowest = _lowest_bands(rows)
-    low_band = [r.unit_name for r in rows if r.band in lowest]
+    # No conclusion about a unit whose figures are not the appraisal's (still drafting,
+    # submitted, or left out of the publication): only ranked units are named below.
+    ranked = [r for r in rows if not r.apart]
+    lowest = _lowest_bands(ranked)
+    low_band = [r.unit_name for r in ranked if r.band in lowest]
+    fell = [c for c in comparison.fell if c.state in RANKED_STATES]
     recommendations = computation.recommendations(
         summary=summary,
         components=components,
         criteria=deductions.criteria,
         reasons=deductions.reasons,
-        fell=comparison.fell,
+        fell=fell,
         low_band_units=low_band,
     )
     context = {
@@ -271,6 +276,7 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
         "pareto_rows": deductions.criteria[:20],
         "pareto_svg": svg_pareto(pareto_rows) if pareto_rows else "",
         "comparison": comparison,
+        "fell": fell,
         "recommendations": recommendations,
     }
     filename = f"bao-cao-phan-tich-{f.period.year if f.period else ''}-{f.group.code if f.group else ''}.pdf"
