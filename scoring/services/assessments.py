@@ -47,6 +47,12 @@ def unit_closed_by_deadline(user, assessment: Assessment) -> bool:
     )
 
 
+def published_before(assessment: Assessment) -> bool:
+    """Whether the assessment's period has been published: only then may one assessment (reopened
+    and appraised again) be published on its own; a first publication is the period's."""
+    return assessment.period.snapshots.exists()
+
+
 @transaction.atomic
 def assessment_transition(
     *, assessment: Assessment, to_state: State, user, reason: str = ""
@@ -60,6 +66,13 @@ def assessment_transition(
         raise TransitionNotAllowed(
             _("Không thể chuyển bản đánh giá từ “%(from)s” sang “%(to)s”.")
             % {"from": current.label, "to": target.label}
+        )
+    if target == State.PUBLISHED and not published_before(assessment):
+        raise DomainError(
+            _(
+                "Kết quả của kỳ được công bố một lần cho mọi đơn vị, qua trang “Công bố kết quả "
+                "của kỳ” (danh sách kiểm tra, rồi xác nhận phiên bản)."
+            )
         )
     if unit_closed_by_deadline(user, assessment):
         raise DomainError(
