@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from indicators.computation import CriterionRule, criterion_points, quantize
 from indicators.models import Criterion, Framework, RatingBand
@@ -61,13 +62,19 @@ def load_demo(*, seed: int = 2024, log: Callable[[str], None] = print) -> None:
         for code, label in data.DEDUCTION_REASONS
     ]
     users = _load_users()
+    today = timezone.localdate()
     for year in data.YEARS:
+        is_open = year == data.YEARS[-1]
         period = Period.objects.create(
             year=year,
             name=f"Chỉ số CCHC năm {year}",
-            status=Period.Status.OPEN if year == data.YEARS[-1] else Period.Status.CLOSED,
-            self_assessment_deadline=date(year + 1, 1, 15),
-            appraisal_deadline=date(year + 1, 3, 15),
+            status=Period.Status.OPEN if is_open else Period.Status.CLOSED,
+            # The open round's deadlines count from the day the demo is loaded, so that its unit
+            # heads can still self-assess and the pages show days left (the deadlines close edits).
+            self_assessment_deadline=today + timedelta(days=21)
+            if is_open
+            else date(year + 1, 1, 15),
+            appraisal_deadline=today + timedelta(days=60) if is_open else date(year + 1, 3, 15),
         )
         scored = [u for u in units if u.exists_in(year)]
         _load_year(rng, period, scored, frameworks[year], reasons, users["canbo.snv"])
