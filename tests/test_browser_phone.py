@@ -30,6 +30,7 @@ DASHBOARDS = [
     reverse("reports:ranking") + "?period=2023",
     reverse("reports:deductions") + "?period=2023",
     reverse("scoring:assessment_list"),
+    reverse("scoring:round_progress", args=[2024]),
 ]
 UNIT_LINK = re.compile(r"^/bao-cao/don-vi/\d+/$")
 
