@@ -36,7 +36,7 @@ def _num(value) -> str | None:
     return None if value is None else fmt_machine(value, 2)
 
 
-def _result(r) -> dict:
+def _result(r, *, keep_apart: bool = True) -> dict:
     return {
         "rank": r.rank,
         "unit": {"id": r.unit_id, "code": r.unit_code, "name": r.unit_name},
@@ -48,6 +48,10 @@ def _result(r) -> dict:
         "band": r.band,
         "rank_change": r.rank_change,
         "status": "published" if r.published else "provisional",
+        # draft, self_assessed, submitted, appraised, published, locked; not_assessed: left out
+        # of the publication. Units not appraised are kept apart: no rank, no rank change.
+        "state": r.state,
+        "kept_apart": keep_apart and r.apart,
     }
 
 
@@ -117,7 +121,9 @@ def results(request: HttpRequest) -> JsonResponse:
         )
     if f.period is None or f.group is None:
         return JsonResponse({"error": _("Chưa có kỳ đánh giá hoặc khối nào.")}, status=404)
-    totals = ranking_totals(request.user, period=f.period, group=f.group, edition=f.edition)
+    totals = ranking_totals(
+        request.user, period=f.period, group=f.group, edition=f.edition, keep_apart=f.keep_apart
+    )
     pages = max(1, -(-totals.count // size))
     if page > pages:
         return JsonResponse(
@@ -134,6 +140,7 @@ def results(request: HttpRequest) -> JsonResponse:
         limit=size,
         offset=(page - 1) * size,
         edition=f.edition,
+        keep_apart=f.keep_apart,
     )
     return JsonResponse(
         {
@@ -143,13 +150,14 @@ def results(request: HttpRequest) -> JsonResponse:
             "average_percent": _num(totals.average),
             "published": totals.published,
             "provisional": totals.provisional,
+            "kept_apart": totals.apart,
             "publication": _publication(f),
             "page": page,
             "pages": pages,
             "page_size": size,
             "next": _page_url(request, page + 1) if page < pages else None,
             "previous": _page_url(request, page - 1) if page > 1 else None,
-            "results": [_result(r) for r in rows],
+            "results": [_result(r, keep_apart=f.keep_apart) for r in rows],
         },
         json_dumps_params={"ensure_ascii": False},
     )

@@ -66,6 +66,12 @@ def band_colour_map(bands: Sequence[str]) -> dict[str, str]:
     }
 
 
+def _state_of(row) -> str:
+    if getattr(row, "apart", False) and row.rank is None:
+        return row.state_label
+    return _("đã công bố") if row.published else _("tạm tính")
+
+
 def ranking_bars(
     rows: Sequence,
     *,
@@ -95,7 +101,7 @@ def ranking_bars(
                     [
                         ordered[i].unit_name,
                         ordered[i].rank or "—",
-                        _("đã công bố") if ordered[i].published else _("tạm tính"),
+                        _state_of(ordered[i]),
                     ]
                     for i in idx
                 ],

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.numbers import fmt_fixed
 from indicators.computation import percent
+from scoring.workflow import State
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -248,6 +249,16 @@ class Comparison:
     rank_change: int | None  # positive: climbed
     via_predecessors: bool = False
     published: bool = True
+    state: str = ""  # the assessment's state (live results); "" when not read
+
+    @property
+    def apart(self) -> bool:
+        """A live result not appraised yet: kept apart, as on the ranking (see results.py)."""
+        return self.state in (State.DRAFT, State.SELF_ASSESSED, State.SUBMITTED)
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label if self.state in State.values else ""
 
     @property
     def delta(self) -> Decimal | None:
@@ -326,26 +337,34 @@ class Summary:
     bands: list[tuple[str, int]]
     published: int
     provisional: int
+    apart: int = 0  # units kept apart (not appraised, or not assessed): in no figure above
 
 
-def summarize(rows: Sequence) -> Summary:
-    """Count, mean, median, extremes and units per band of a list of results."""
-    values = [r.percent for r in rows]
+def summarize(rows: Sequence, *, keep_apart: bool = False) -> Summary:
+    """Count, mean, median, extremes and units per band of a list of results. With `keep_apart`,
+    the figures are those of the ranked units only: a unit still drafting, or left out of the
+    publication, is counted (`count`, `apart`) but draws no average, extreme or band."""
+    # A unit left out of a publication has no figures to count, whatever the reader asked.
+    left = [r.apart if keep_apart else not getattr(r, "assessed", True) for r in rows]
+    apart = sum(left)
+    counted = [r for r, out in zip(rows, left, strict=True) if not out]
+    values = [r.percent for r in counted]
     bands: dict[str, int] = {}
-    for r in rows:
+    for r in counted:
         bands[r.band or "—"] = bands.get(r.band or "—", 0) + 1
     published = sum(1 for r in rows if r.published)
     if not values:
-        return Summary(0, None, None, None, None, [], 0, 0)
+        return Summary(len(rows), None, None, None, None, [], published, 0, apart)
     return Summary(
-        count=len(values),
+        count=len(rows),
         average=(sum(values, ZERO) / len(values)).quantize(CENT, ROUND_HALF_UP),
         median=Decimal(median(values)).quantize(CENT, ROUND_HALF_UP),
         best=max(values),
         worst=min(values),
         bands=sorted(bands.items()),
         published=published,
-        provisional=len(values) - published,
+        provisional=max(0, len(values) - published),
+        apart=apart,
     )
 
 

@@ -44,7 +44,11 @@ class Table:
     widths: list[int] = field(default_factory=list)
 
 
-def _status(published: bool) -> str:
+def _status(published: bool, row=None) -> str:
+    """The figures' standing; a unit kept apart (not appraised, or left out of the publication)
+    is shown by its state."""
+    if row is not None and getattr(row, "apart", False) and row.rank is None:
+        return row.state_label
     return _("Đã công bố") if published else _("Tạm tính")
 
 
@@ -116,7 +120,7 @@ def ranking_table(f: Filters, data: RankingPage, *, sipas: dict | None = None) -
                 r.percent,
                 r.band,
                 r.rank_change,
-                _status(r.published),
+                _status(r.published, r),
                 version,
                 sipas.get(r.unit_id),
             ]
@@ -133,7 +137,7 @@ def heatmap_table(f: Filters, data: Heatmap) -> Table:
             u.row.unit_name,
             *[(u.cells[c].percent if u.cells[c] else None) for c in codes],
             u.row.percent,
-            _status(u.row.published),
+            _status(u.row.published, u.row),
         ]
         for u in data.units
     ]
@@ -246,7 +250,7 @@ def comparison_table(f: Filters, data: ComparisonPage) -> Table:
                 r.rank,
                 r.rank_change,
                 _("so với bình quân các đơn vị tiền thân") if r.via_predecessors else "",
-                _status(r.published),
+                _status(r.published, r),
             ]
             for r in rows
         ],

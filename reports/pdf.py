@@ -24,6 +24,7 @@ from targets.selectors.plans import open_tasks
 from units.models import Unit
 
 from . import charts, computation, dashboards
+from .selectors.results import RANKED_STATES
 from .selectors.sipas import sipas_summary
 
 PDF_TABLE_CAP = 100  # ranking rows printed; above it, the top and the bottom halves
@@ -261,14 +262,18 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
     deductions = dashboards.deduction_analysis(user, f)
     pareto_rows = deductions.criteria[:15]
     comparison = dashboards.comparison(user, f)
-    lowest = _lowest_bands(rows)
-    low_band = [r.unit_name for r in rows if r.band in lowest]
+    # No conclusion about a unit whose figures are not the appraisal's (still drafting,
+    # submitted, or left out of the publication): only ranked units are named below.
+    ranked = [r for r in rows if not r.apart]
+    lowest = _lowest_bands(ranked)
+    low_band = [r.unit_name for r in ranked if r.band in lowest]
+    fell = [c for c in comparison.fell if c.state in RANKED_STATES]
     recommendations = computation.recommendations(
         summary=summary,
         components=components,
         criteria=deductions.criteria,
         reasons=deductions.reasons,
-        fell=comparison.fell,
+        fell=fell,
         low_band_units=low_band,
     )
     context = {
@@ -287,6 +292,7 @@ def period_report(request, f: dashboards.Filters) -> tuple[bytes, str]:
         "pareto_rows": deductions.criteria[:20],
         "pareto_svg": svg_pareto(pareto_rows) if pareto_rows else "",
         "comparison": comparison,
+        "fell": fell,
         "recommendations": recommendations,
         "sipas": sipas_summary(f.period.year, rows) if f.period else None,
         # The improvement plan's open tasks of the period (targets app), overdue first.

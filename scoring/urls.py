@@ -7,6 +7,7 @@ from .views import (
     evidence,
     explanations,
     lists,
+    progress,
     publish,
     recompute,
     reopen,
@@ -83,6 +84,7 @@ urlpatterns: list = [
     path("ky/<int:year>/nhap-diem/ap-dung/", transfer.scores_apply, name="scores_apply"),
     path("ky/<int:year>/nhap-diem/tien-do/<str:token>/", transfer.scores_job, name="scores_job"),
     path("ky/<int:year>/cong-bo/", publish.publish, name="period_publish"),
+    path("ky/<int:year>/tien-do/", progress.progress, name="round_progress"),
     path("ky/<int:year>/dinh-chinh/", publish.correct, name="snapshot_correct"),
     path(
         "ky/<int:year>/tinh-lai/trang-thai/",

@@ -80,7 +80,10 @@ def test_a_unit_head_gets_only_their_unit_of_the_open_round(db, client):
     data = api(client, "thutruong.stp", "api_results", period="2024", group="khoi-so").json()
     assert [r["unit"]["code"] for r in data["results"]] == ["so-tu-phap"]
     assert data["results"][0]["status"] == "provisional"
-    assert data["provisional"] == 1 and data["published"] == 0
+    # Sở Tư pháp is still drafting: kept apart, not counted as a provisional result.
+    assert data["results"][0]["state"] == "draft" and data["results"][0]["kept_apart"]
+    assert data["results"][0]["rank"] is None
+    assert (data["provisional"], data["kept_apart"], data["published"]) == (0, 1, 0)
 
 
 def test_bad_parameters_get_a_400_with_a_vietnamese_message(db, client):

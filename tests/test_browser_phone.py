@@ -33,6 +33,7 @@ DASHBOARDS = [
     reverse("targets:list"),
     reverse("targets:plan", args=[2024]),
     reverse("targets:trends"),
+    reverse("scoring:round_progress", args=[2024]),
 ]
 UNIT_LINK = re.compile(r"^/bao-cao/don-vi/\d+/$")
 

@@ -144,3 +144,31 @@ def test_the_daily_job_is_scheduled_and_runs(settings, dated, unit_head, monkeyp
     freeze(monkeypatch, DEADLINE - dt.timedelta(days=1))
     deadline_reminders()
     assert len(mail.outbox) == 1
+
+
+def test_after_the_deadline_the_unit_head_cannot_move_the_assessment_but_staff_can(
+    client, monkeypatch, dated, unit_head, staff
+):
+    from scoring.services.assessments import assessment_transition
+
+    freeze(monkeypatch, DEADLINE + dt.timedelta(days=1))
+    with pytest.raises(DomainError, match="Đã quá hạn tự đánh giá \\(15/01/2025\\)"):
+        assessment_transition(assessment=dated, to_state=State.SELF_ASSESSED, user=unit_head)
+    client.force_login(unit_head)
+    sheet = client.get(reverse("scoring:sheet", args=[dated.pk])).content.decode()
+    assert 'name="to_state"' not in sheet and "quá hạn 1 ngày" in sheet
+    assessment_transition(assessment=dated, to_state=State.SELF_ASSESSED, user=staff)
+    assert Assessment.objects.get(pk=dated.pk).state == State.SELF_ASSESSED
+
+
+def test_staff_find_the_extension_form_on_a_sheet_not_yet_submitted(client, dated, staff):
+    url = reverse("scoring:sheet", args=[dated.pk])
+    action = reverse("scoring:deadline_extend", args=[dated.pk])
+    client.force_login(staff)
+    for state, shown in (
+        (State.DRAFT, True),
+        (State.SELF_ASSESSED, True),
+        (State.SUBMITTED, False),
+    ):
+        Assessment.objects.filter(pk=dated.pk).update(state=state)
+        assert (action in client.get(url).content.decode()) is shown, state

@@ -60,7 +60,10 @@ def test_the_ranking_csv_is_vietnamese_excel_friendly(db, client):
     for row in rows[1:]:
         r = results[row[1]]
         assert row[5] == vn(r.percent)  # 84,64
-        assert row[8] == "Tạm tính"
+        # Appraised: provisional; not appraised yet: kept apart, its state shown, no rank.
+        state = r.assessment.state
+        assert row[8] == ("Tạm tính" if state == "appraised" else r.assessment.get_state_display())
+        assert (row[0] == "") == (state != "appraised")
 
 
 def test_a_unit_heads_exports_of_the_open_round_hold_only_their_unit(db, client):

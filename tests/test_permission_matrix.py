@@ -164,6 +164,8 @@ def answers_upload(w):
         "survey": sipas_2024().pk,
         "file": SimpleUploadedFile("phieu.csv", b"ma phieu,ma don vi\nr1,huyen-an-lac\n"),
     }
+
+
 def target_file(w):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -326,6 +328,8 @@ MATRIX: list[Case] = [
         effect=lambda w: Assessment.objects.get(pk=w["own"].pk).self_deadline_extended_to,
     ),
     Case("scoring:period_publish", STAFF, kwargs=year, label="checklist"),
+    # Every role opens the round's progress; a unit head sees only their own unit's queue.
+    Case("scoring:round_progress", everyone(), kwargs=year),
     Case(
         "scoring:period_publish",
         STAFF,

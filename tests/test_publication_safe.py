@@ -108,3 +108,48 @@ def test_the_pages_check_then_confirm_the_version_then_publish(client, round_, s
     done = client.post(url, {"step": "confirm", **data}, follow=True).content.decode()
     assert "Đã công bố kết quả" in done
     assert ResultSnapshotRow.objects.filter(not_assessed_reason="Chưa nộp").count() == 1
+
+
+def test_the_publish_command_checks_then_refuses_then_publishes_with_the_unit_left_out(round_):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from scoring.models import ResultSnapshot
+
+    _period, appraised, draft = round_
+    out = io.StringIO()
+    call_command("publish", "--period", "2024", stdout=out)
+    assert "chưa thẩm định: 1" in out.getvalue() and "so-y-te" in out.getvalue()
+    assert "Sẽ tạo phiên bản 1" in out.getvalue() and not ResultSnapshot.objects.exists()
+    with pytest.raises(CommandError, match="Chưa công bố"):
+        call_command("publish", "--period", "2024", "--yes", stdout=io.StringIO(), stderr=out)
+    assert "Sở Y tế chưa được thẩm định" in out.getvalue()
+    assert not ResultSnapshot.objects.exists()
+    with pytest.raises(CommandError, match="so-khong-co"):
+        call_command(
+            "publish",
+            "--period",
+            "2024",
+            "--leave-out",
+            "so-khong-co",
+            "x",
+            "--yes",
+            stdout=io.StringIO(),
+        )
+    done = io.StringIO()
+    call_command(
+        "publish",
+        "--period",
+        "2024",
+        "--leave-out",
+        "so-y-te",
+        "Chưa nộp hồ sơ",
+        "--yes",
+        stdout=done,
+    )
+    assert "phiên bản 1" in done.getvalue()
+    row = ResultSnapshotRow.objects.get(assessment=draft)
+    assert (row.rank, row.not_assessed_reason) == (None, "Chưa nộp hồ sơ")
+    move = StateChange.objects.get(assessment=appraised, to_state=State.PUBLISHED)
+    assert move.by.username == "nhap-lieu"

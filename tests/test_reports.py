@@ -56,10 +56,13 @@ def test_the_ranking_marks_the_open_rounds_results_as_provisional(db, client):
     response = get(client, "canbo.snv", "ranking", period="2024", group="khoi-so")
     results = stored(2024, "khoi-so")
     provisional = [r for r in results if not is_published(r)]
-    assert provisional
+    # Units not appraised yet are kept apart: their state instead of "provisional" (see
+    # tests/test_provisional_apart.py).
+    appraised = [r for r in provisional if r.assessment.state == "appraised"]
+    assert appraised and len(appraised) < len(provisional)
     page = response.content.decode()
-    assert page.count("Tạm tính</span>") == len(provisional)
-    assert f"{len(provisional)} kết quả tạm tính" in page
+    assert page.count("Tạm tính</span>") == len(appraised)
+    assert f"{len(appraised)} kết quả tạm tính" in page
 
 
 def test_the_rows_follow_the_stored_ranks_and_the_figure_gets_the_same_numbers(db, client):
@@ -177,7 +180,14 @@ def test_the_merged_units_profile_follows_its_predecessors_and_lists_every_deduc
     } <= codes
     current = response.context["current"]
     result = merged.assessments.get(period__year=2024).result
-    assert (current.percent, current.rank) == (result.percent, result.rank)
+    # Ranked among the appraised units of its group only (the others are kept apart).
+    above = [
+        r
+        for r in stored(2024, "khoi-so")
+        if r.assessment.state == "appraised" and r.percent > result.percent
+    ]
+    assert result.assessment.state == "appraised"
+    assert (current.percent, current.rank) == (result.percent, len(above) + 1)
     assert f'<div class="tile-value" id="u-percent">{vn(result.percent)}%' in page
     deductions = Deduction.objects.filter(
         score__assessment__unit=merged, score__assessment__period__year=2024
@@ -405,8 +415,9 @@ def in_memory_comparison(who, year: int, code: str):
     from reports.selectors.results import group_rows, period_rows
     from reports.selectors.unit import predecessor_map
 
-    rows = group_rows(who, period=period(year), group=group(code))
-    before = period_rows(who, period=period(year - 1))
+    # The engine's ranks, as the comparison query reads them (nothing kept apart).
+    rows = group_rows(who, period=period(year), group=group(code), keep_apart=False)
+    before = period_rows(who, period=period(year - 1), keep_apart=False)
     mine = {r.unit_id for r in before}
     predecessors = predecessor_map([r.unit_id for r in rows if r.unit_id not in mine])
     return computation.compare_periods(rows, before, predecessors)
@@ -488,6 +499,7 @@ def test_the_ranking_sorted_by_the_database_is_the_ranking_sorted_in_memory(db, 
     for year in (2023, 2024):
         rows = group_rows(who, period=period(year), group=group("khoi-so"))
         expected = sorted(rows, key=dashboards.SORTS[sort], reverse=descending)
+        expected.sort(key=lambda r: r.apart)  # units not appraised kept apart, last
         for start in (0, 7):
             found = ranking_page(
                 who,
@@ -548,8 +560,12 @@ def test_cached_aggregates_change_as_soon_as_a_score_does(
         for name in ("ranking", "heatmap", "deductions")
     }
     assert after["deductions"]["total_lost"] == lost_before - regained
-    total = sum(r.percent for r in stored(2024, "khoi-huyen"))
-    assert after["ranking"]["summary"].average == (total / 12).quantize(Decimal("0.01"))
+    # The average of the appraised units (those not appraised yet are kept apart).
+    appraised = [r.percent for r in stored(2024, "khoi-huyen") if r.assessment.state == "appraised"]
+    assert 0 < len(appraised) <= 12
+    assert after["ranking"]["summary"].average == (sum(appraised) / len(appraised)).quantize(
+        Decimal("0.01")
+    )
     assert after["ranking"]["summary"].average > before["ranking"]["summary"].average
     code = score.criterion.code.split(".")[0]
     assert after["heatmap"]["averages"][code] > before["heatmap"]["averages"][code]

@@ -345,6 +345,25 @@ def test_a_unit_head_cannot_publish_from_the_sheet(client, unit_head, assessment
     assert assessment.state == State.APPRAISED
 
 
+def test_a_first_publication_is_the_periods_not_one_sheets(client, staff, assessment):
+    from scoring.snapshots import period_publish
+
+    assessment.state = State.APPRAISED
+    assessment.save()
+    client.force_login(staff)
+    assert 'value="published"' not in client.get(sheet_url(assessment)).content.decode()
+    with pytest.raises(DomainError, match="Công bố kết quả của kỳ"):
+        assessment_transition(assessment=assessment, to_state=State.PUBLISHED, user=staff)
+    period_publish(period=assessment.period, user=staff)
+    # Once the period is published, a reopened and re-appraised sheet goes back on its own.
+    assessment.state = State.APPRAISED
+    assessment.save()
+    assert 'value="published"' in client.get(sheet_url(assessment)).content.decode()
+    assessment_transition(assessment=assessment, to_state=State.PUBLISHED, user=staff)
+    assessment.refresh_from_db()
+    assert assessment.state == State.PUBLISHED
+
+
 def test_a_published_sheet_is_read_only(client, staff, assessment):
     assessment.state = State.PUBLISHED
     assessment.save()
@@ -405,7 +424,9 @@ def test_the_sheet_counts_values_changed_since_publication(client, staff, admin_
         rows={crit(assessment, "1.1").pk: {"appraised_points": D(3)}},
     )
     assessment_transition(assessment=assessment, to_state=State.APPRAISED, user=staff)
-    assessment_transition(assessment=assessment, to_state=State.PUBLISHED, user=staff)
+    from scoring.snapshots import period_publish
+
+    period_publish(period=assessment.period, user=staff)
     request = reopen_request(assessment=assessment, user=staff, reason="Sửa 1.1 và 1.2")
     reopen_decide(request=request, user=admin_user, grant=True, reason="Đồng ý")
     assessment.refresh_from_db()

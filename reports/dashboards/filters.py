@@ -37,6 +37,9 @@ class Filters:
     # period id → its latest published version (None: never published), from the filter bar.
     latest: dict[int, Edition | None] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Before publication, units not appraised are kept apart (their state shown, no rank, no
+    # conclusion drawn) unless the reader asks to rank them with the others (?drafts=ranked).
+    keep_apart: bool = True
 
     def params(self, **overrides) -> dict[str, str]:
         params = {}
@@ -48,6 +51,8 @@ class Filters:
             params["component"] = self.component
         if self.version is not None:
             params["version"] = str(self.version)
+        if not self.keep_apart:
+            params["drafts"] = "ranked"
         for key, value in overrides.items():
             if value is None:
                 params.pop(key, None)
@@ -65,6 +70,16 @@ class Filters:
         if self.period is None or self.group is None:
             return False
         return group_result_count(period=self.period, group=self.group, edition=self.edition) > 0
+
+    @property
+    def query_drafts_ranked(self) -> str:
+        """This page with the units not appraised ranked among the others (the reader asks)."""
+        return self.query(drafts="ranked")
+
+    @property
+    def query_drafts_apart(self) -> str:
+        """This page with the units not appraised kept apart (the default)."""
+        return self.query(drafts=None)
 
     @property
     def edition_label(self) -> str:
@@ -151,6 +166,7 @@ def parse_filters(user, params: QueryDict, *, need_group: bool = True) -> Filter
                 )
                 % {"value": raw_version[:20]}
             )
+    f.keep_apart = params.get("drafts", "").strip() != "ranked"
     raw_component = params.get("component", "").strip()
     if raw_component:
         if len(raw_component) <= 20 and all(c.isdigit() or c == "." for c in raw_component):
@@ -200,7 +216,7 @@ def cached(kind: str, user, f: Filters, compute, *, per_user: bool = True):
         kind,
         generation.current(),
         f.period.pk,
-        edition.snapshot_id if edition is not None else "live",
+        edition.snapshot_id if edition is not None else ("live" if f.keep_apart else "live-all"),
         f.group.pk if f.group else "-",
         scope,
     )

@@ -20,7 +20,8 @@ from .filters import Filters, cached
 
 PAGE_SIZE = 60
 SORTS = {
-    "rank": lambda r: (r.rank is None, r.rank or 0, r.unit_name),
+    # Unranked rows (kept apart, no group) by percent, as the database orders them.
+    "rank": lambda r: (r.rank is None, r.rank or 0, -r.percent, r.unit_name),
     "name": lambda r: r.unit_name,
     "percent": lambda r: (-r.percent, r.unit_name),
     "total": lambda r: (-r.total_points, r.unit_name),
@@ -55,15 +56,22 @@ def ranking(
     if key not in SORTS:
         key, descending = "rank", False
     if everything:
-        rows = group_rows(user, period=f.period, group=f.group, edition=f.edition)
+        rows = group_rows(
+            user, period=f.period, group=f.group, edition=f.edition, keep_apart=f.keep_apart
+        )
         ordered = sorted(rows, key=SORTS[key], reverse=descending)
-        return RankingPage(ordered, ordered, computation.summarize(rows))
+        if f.keep_apart:
+            ordered.sort(key=lambda r: r.apart)  # stable: the units kept apart last
+        return RankingPage(ordered, ordered, computation.summarize(rows, keep_apart=f.keep_apart))
     summary = cached(
         "ranking-summary",
         user,
         f,
         lambda: computation.summarize(
-            group_rows(user, period=f.period, group=f.group, edition=f.edition)
+            group_rows(
+                user, period=f.period, group=f.group, edition=f.edition, keep_apart=f.keep_apart
+            ),
+            keep_apart=f.keep_apart,
         ),
     )
     start, _end, pages = computation.page_bounds(summary.count, page, PAGE_SIZE)
@@ -75,6 +83,7 @@ def ranking(
         offset=start,
         sort=(key, descending),
         edition=f.edition,
+        keep_apart=f.keep_apart,
     )
     return RankingPage(
         rows=page_rows,
@@ -131,7 +140,9 @@ def heatmap(user, f: Filters, *, page: int = 1, everything: bool = False) -> Hea
     if f.period is None or f.group is None:
         return Heatmap([], [], {})
     if everything:
-        page_rows = group_rows(user, period=f.period, group=f.group, edition=f.edition)
+        page_rows = group_rows(
+            user, period=f.period, group=f.group, edition=f.edition, keep_apart=f.keep_apart
+        )
         found = group_components(user, period=f.period, group=f.group, edition=f.edition)
         cells, averages, count = found.cells, found.averages, len(page_rows)
         start, pages = 0, 1
@@ -139,7 +150,13 @@ def heatmap(user, f: Filters, *, page: int = 1, everything: bool = False) -> Hea
         count, averages = cached_component_averages(user, f)
         start, _end, pages = computation.page_bounds(count, page, PAGE_SIZE)
         page_rows = ranking_page(
-            user, period=f.period, group=f.group, limit=PAGE_SIZE, offset=start, edition=f.edition
+            user,
+            period=f.period,
+            group=f.group,
+            limit=PAGE_SIZE,
+            offset=start,
+            edition=f.edition,
+            keep_apart=f.keep_apart,
         )
         cells = component_cells(
             user,

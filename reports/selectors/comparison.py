@@ -154,6 +154,7 @@ def compare_with_previous(
                 rank_change=ch,
                 via_predecessors=bool(via),
                 published=st_value in PUBLISHED_STATES,
+                state=st_value or "",
             )
         )
     out.rows, out.rose, out.fell = buckets["page"], buckets["rose"], buckets["fell"]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, TransitionNotAllowed
+from core.permissions import Action, can
 from core.roles import roles_of
 from indicators.models import Framework
 from units.models import Unit
 
 from ..models import Assessment, Period, StateChange
+from ..permissions import self_deadline, self_deadline_passed
 from ..recompute import recompute_on_commit
 from ..workflow import State, may_transition
 from .sheet import ready_to_submit_errors
@@ -34,6 +37,22 @@ def assessment_create(
     return Assessment.objects.create(period=period, unit=unit, framework=framework)
 
 
+def unit_closed_by_deadline(user, assessment: Assessment) -> bool:
+    """A unit head's own moves (finishing, reopening, submitting the self-assessment) close with
+    the self-assessment deadline, as their edits do; staff still move it on the unit's behalf."""
+    return (
+        not can(user, Action.APPRAISE)
+        and State(assessment.state) in (State.DRAFT, State.SELF_ASSESSED)
+        and self_deadline_passed(assessment)
+    )
+
+
+def published_before(assessment: Assessment) -> bool:
+    """Whether the assessment's period has been published: only then may one assessment (reopened
+    and appraised again) be published on its own; a first publication is the period's."""
+    return assessment.period.snapshots.exists()
+
+
 @transaction.atomic
 def assessment_transition(
     *, assessment: Assessment, to_state: State, user, reason: str = ""
@@ -47,6 +66,21 @@ def assessment_transition(
         raise TransitionNotAllowed(
             _("Không thể chuyển bản đánh giá từ “%(from)s” sang “%(to)s”.")
             % {"from": current.label, "to": target.label}
+        )
+    if target == State.PUBLISHED and not published_before(assessment):
+        raise DomainError(
+            _(
+                "Kết quả của kỳ được công bố một lần cho mọi đơn vị, qua trang “Công bố kết quả "
+                "của kỳ” (danh sách kiểm tra, rồi xác nhận phiên bản)."
+            )
+        )
+    if unit_closed_by_deadline(user, assessment):
+        raise DomainError(
+            _(
+                "Đã quá hạn tự đánh giá (%(date)s): đơn vị không chuyển được bản đánh giá nữa; "
+                "cần cán bộ Sở Nội vụ gia hạn."
+            )
+            % {"date": date_format(self_deadline(assessment), "d/m/Y")}
         )
     if (current, target) == (State.SELF_ASSESSED, State.SUBMITTED):
         errors = ready_to_submit_errors(assessment)

@@ -8,6 +8,7 @@ from django import template
 from core.permissions import Action, can
 
 from ..services.deadlines import deadlines_of
+from ..workflow import State
 
 register = template.Library()
 
@@ -18,6 +19,8 @@ def assessment_deadlines(context, assessment):
     return {
         "deadlines": deadlines_of(assessment.period, assessment=assessment),
         "assessment": assessment,
-        "may_extend": can(user, Action.APPRAISE) and assessment.state == "draft",
+        # Until the unit has submitted: a self-assessed sheet can no longer be sent after the deadline.
+        "may_extend": can(user, Action.APPRAISE)
+        and State(assessment.state) in (State.DRAFT, State.SELF_ASSESSED),
         "csrf_token": context.get("csrf_token"),
     }

@@ -26,7 +26,11 @@ from ..permissions import (
     is_own_unit,
 )
 from ..selectors.sheet import Sheet, sheet_criteria, sheet_for
-from ..services.assessments import assessment_transition
+from ..services.assessments import (
+    assessment_transition,
+    published_before,
+    unit_closed_by_deadline,
+)
 from ..services.sheet import SheetRefused, StaleSheet, editable_fields, sheet_save
 from ..workflow import State, allowed_targets
 from .common import (
@@ -132,6 +136,10 @@ def _render_sheet(
     ]
     if not (can(request.user, Action.APPRAISE) or is_own_unit(request.user, assessment)):
         transitions = []
+    if unit_closed_by_deadline(request.user, assessment):
+        transitions = []
+    if not published_before(assessment):
+        transitions = [t for t in transitions if t["to"] != State.PUBLISHED]
     frozen = State(assessment.state) in (State.PUBLISHED, State.LOCKED)
     may_request_reopen = frozen and (
         can(request.user, Action.APPRAISE)
