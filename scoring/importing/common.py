@@ -80,7 +80,7 @@ class Change:
     warning: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One checked line of the file."""
 
