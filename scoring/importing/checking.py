@@ -23,6 +23,7 @@ from .common import (
     Row,
     ScoreImport,
     fold,
+    gc_paused,
 )
 
 POINT_KEYS = ("points", "points_1", "points_2")
@@ -274,6 +275,11 @@ class _Cells:
 
 def check_file(plan: ScoreImport, data: bytes, filename: str) -> None:
     """Fill plan.rows with the file's checked rows and plan.errors with everything wrong."""
+    with gc_paused():
+        _check_file(plan, data, filename)
+
+
+def _check_file(plan: ScoreImport, data: bytes, filename: str) -> None:
     try:
         sheets = read_tables(data, filename)
     except TableError as exc:
