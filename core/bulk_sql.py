@@ -46,6 +46,13 @@ def load(cur, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Seq
         cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
 
 
+def sort_in_memory(cur) -> None:
+    """Let this transaction sort and hash a loaded table in memory (a province's rows take a few
+    MB; the default 4 MB sends them to disk). PostgreSQL only; ends with the transaction."""
+    if postgresql():
+        cur.execute("SET LOCAL work_mem = '32MB'")
+
+
 def drop(cur, *tables: str) -> None:
     for table in tables:
         cur.execute(f"DROP TABLE IF EXISTS {table}")

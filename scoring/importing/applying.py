@@ -90,6 +90,7 @@ def scores_apply(*, plan: ScoreImport, user=None) -> int:
             )
         history = (stamp, reason_text, user.pk)
         with connection.cursor() as cur:
+            bulk_sql.sort_in_memory(cur)
             bulk_sql.load(cur, "import_score", SCORE_COLUMNS, plan.score_ops)
             bulk_sql.write_with_history(
                 cur,
