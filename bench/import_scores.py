@@ -16,11 +16,17 @@ database, so the recompute benchmark's data is left alone). Then, in one run:
              SELECT, history rows, commit); the recompute it queues is run and timed after, apart;
   - floor    a bare `COPY … FROM STDIN (FORMAT csv)` of the same file into an unindexed temporary
              table: the least any import of these rows must do, best of 3;
+  - CPU      the CPU seconds of this process (getrusage) in the check and the apply, and of the
+             PostgreSQL backend (utime + stime in /proc/<pid>/stat) per apply statement: on a shared
+             machine the wall time moves with the load, the CPU time much less;
   - memory   the peak resident size of this Python process (getrusage ru_maxrss) and of the
              PostgreSQL backend serving it (VmHWM in /proc/<pg_backend_pid()>/status; the database
              runs on this machine).
 
-The last line is one JSON object:
+BENCH_EXPLAIN=1 also prints the plan of every apply statement over 0.2 s (auto_explain with
+ANALYZE and BUFFERS, sent to this client as notices).
+
+The last line is one JSON object (extra keys: the CPU seconds):
 {"rows": 200000, "check_s": ..., "apply_s": ..., "copy_floor_s": ..., "peak_mb": ..., "backend_peak_mb": ...}
 Targets: check + apply < 30 s on a 2-core machine, apply ≤ 5 × the COPY floor, both peaks < 1 GB.
 """
@@ -152,12 +158,42 @@ def _file(period) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _backend_peak_mb() -> float:
+def _backend_pid() -> int:
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
+        return cur.fetchone()[0]
+
+
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the PostgreSQL backend has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _explain_notices(plans: list) -> None:
+    """Send auto_explain's plans (ANALYZE, BUFFERS) of the slow statements to this client."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    with connection.cursor() as cur:
+        cur.execute("LOAD 'auto_explain'")
+        cur.execute("SET auto_explain.log_min_duration = 200")
+        cur.execute("SET auto_explain.log_analyze = on")
+        cur.execute("SET auto_explain.log_buffers = on")
+        cur.execute("SET auto_explain.log_nested_statements = on")
+        cur.execute("SET client_min_messages = log")
+    connection.connection.add_notice_handler(lambda d: plans.append(d.message_primary))
+
+
+def _backend_peak_mb() -> float:
+    pid = _backend_pid()
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
@@ -191,13 +227,14 @@ def main() -> None:
     floor = _copy_floor(data)
     print(f"COPY floor: {floor:.2f} s", flush=True)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     plan = importing.scores_plan(period=period, data=data, filename="bench.csv", round=1)
     check_s = time.perf_counter() - started
+    check_cpu = _cpu() - cpu
     if not plan.ok:
         sys.exit("\n".join(str(p) for p in plan.errors[:20]))
     print(
-        f"check: {check_s:.2f} s; {plan.change_count} changes, {len(plan.score_ops)} scores, "
+        f"check: {check_s:.2f} s ({check_cpu:.2f} s CPU); {plan.change_count} changes, {len(plan.score_ops)} scores, "
         f"{len(plan.deduction_edits)} deductions edited, {len(plan.deduction_adds)} added, "
         f"{len(plan.deduction_withdrawals)} withdrawn",
         flush=True,
@@ -211,31 +248,62 @@ def main() -> None:
     from django.db import connection
 
     statements = []
+    pid = _backend_pid()
+    plans: list[str] = []
+    if os.environ.get("BENCH_EXPLAIN"):
+        _explain_notices(plans)
 
     def timed(execute, sql, params, many, context):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), _backend_cpu(pid)
         try:
             return execute(sql, params, many, context)
         finally:
-            statements.append((time.perf_counter() - began, " ".join(sql.split())[:90]))
+            statements.append(
+                (
+                    time.perf_counter() - began,
+                    _backend_cpu(pid) - began_cpu,
+                    " ".join(sql.split())[:80],
+                )
+            )
 
     user = importing.import_account()
+    plain_commit = connection.commit
+
+    def timed_commit():
+        # The commit runs the deferred foreign-key checks of every row written.
+        began, began_cpu = time.perf_counter(), _backend_cpu(pid)
+        try:
+            return plain_commit()
+        finally:
+            statements.append(
+                (time.perf_counter() - began, _backend_cpu(pid) - began_cpu, "COMMIT")
+            )
+
+    connection.commit = timed_commit
     try:
         with connection.execute_wrapper(timed):
-            started = time.perf_counter()
+            started, cpu, backend_cpu = time.perf_counter(), _cpu(), _backend_cpu(pid)
             n = importing.scores_apply(plan=plan, user=user)
             apply_s = time.perf_counter() - started
+            apply_cpu, apply_backend_cpu = _cpu() - cpu, _backend_cpu(pid) - backend_cpu
     finally:
         applying.recompute_on_commit = original
-    for seconds, sql in sorted(statements, reverse=True)[:6]:
-        print(f"  {seconds:6.2f} s  {sql}")
-    print(f"apply: {apply_s:.2f} s for {n} scores ({apply_s / floor:.1f} × the COPY floor)")
+        del connection.commit
+    for seconds, used, sql in sorted(statements, reverse=True)[:8]:
+        print(f"  {seconds:6.2f} s ({used:5.2f} s backend CPU)  {sql}")
+    for text in plans:
+        print(text)
+    print(
+        f"apply: {apply_s:.2f} s for {n} scores ({apply_s / floor:.1f} × the COPY floor); "
+        f"CPU {apply_cpu:.2f} s Python, {apply_backend_cpu:.2f} s PostgreSQL backend"
+    )
     started = time.perf_counter()
     for period_id, unit_ids in queued:
         original(period_id, unit_ids)  # outside a transaction: runs at once
     print(f"recompute queued by the apply (run apart): {time.perf_counter() - started:.2f} s")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     backend_mb = _backend_peak_mb()
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"peak memory: Python {peak_mb:.0f} MB, PostgreSQL backend {backend_mb:.0f} MB")
     total = check_s + apply_s
     print(
@@ -252,6 +320,10 @@ def main() -> None:
                 "copy_floor_s": round(floor, 3),
                 "peak_mb": round(peak_mb),
                 "backend_peak_mb": round(backend_mb),
+                "check_cpu_s": round(check_cpu, 2),
+                "apply_cpu_s": round(apply_cpu, 2),
+                "apply_backend_cpu_s": round(apply_backend_cpu, 2),
+                "load_1m": round(os.getloadavg()[0], 2),
             }
         )
     )

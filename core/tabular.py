@@ -24,6 +24,7 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
+from itertools import chain
 from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
@@ -137,23 +138,35 @@ def _filled(row: list) -> bool:
     return any(v is not None and (v.__class__ is not str or v.strip()) for v in row)
 
 
-def _sheet(name: str, raw_rows: list[list]) -> Sheet:
+def _text_filled(row: list[str]) -> bool:
+    """_filled for a row of texts (every CSV row), in one C-level pass."""
+    return bool("".join(row).strip())
+
+
+def _sheet(name: str, raw_rows: list[list], *, texts: bool = False) -> Sheet:
+    """`texts`: every cell is a str (a CSV file), which lets the checks run at C speed."""
     # The header is the first row with any text; rows that are entirely empty are skipped.
-    # str() of a number is short: the C-level length pass finds the rows with a long text.
-    long_cells = [
-        _cell_too_long(name, i + 1, j + 1)
-        for i, row in enumerate(raw_rows)
-        if row and max(map(len, map(str, row))) > MAX_CELL_CHARS
-        for j, value in enumerate(row)
-        if isinstance(value, str) and len(value) > MAX_CELL_CHARS
-    ]
-    if long_cells:
+    # str() of a number is short: one C-level length pass over every cell says whether any text
+    # is too long, and only then are the rows searched for it.
+    cells = chain.from_iterable(raw_rows)
+    if max(map(len, cells if texts else map(str, cells)), default=0) > MAX_CELL_CHARS:
+        long_cells = [
+            _cell_too_long(name, i + 1, j + 1)
+            for i, row in enumerate(raw_rows)
+            for j, value in enumerate(row)
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS
+        ]
         raise TableError(_problems_message(long_cells), long_cells)
-    start = next((i for i, row in enumerate(raw_rows) if _filled(row)), None)
+    filled = _text_filled if texts else _filled
+    start = next((i for i, row in enumerate(raw_rows) if filled(row)), None)
     if start is None:
         return Sheet(name=name, header=[], labels=[], rows=[])
     labels = [nfc(c) for c in raw_rows[start]]
-    rows = [(i + 1, list(row)) for i, row in enumerate(raw_rows) if i > start and _filled(row)]
+    rows = [
+        (i + 1, row if row.__class__ is list else list(row))
+        for i, row in enumerate(raw_rows)
+        if i > start and filled(row)
+    ]
     return Sheet(name=name, header=[header_key(c) for c in labels], labels=labels, rows=rows)
 
 
@@ -298,7 +311,7 @@ def read_tables(data: bytes, filename: str = "") -> list[Sheet]:
             _("Tệp không phải là bảng tính: không tìm thấy các cột phân cách bằng dấu phẩy.")
         )
     name = filename.rsplit("/", 1)[-1] or "CSV"
-    return [_sheet(name, _csv_rows(text, delimiter, name))]
+    return [_sheet(name, _csv_rows(text, delimiter, name), texts=True)]
 
 
 def column_index(sheet: Sheet, aliases: dict[str, tuple[str, ...]]) -> dict[str, int]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from core.numbers import fmt_number, parse_decimal
-from core.tabular import Problem, TableError, cell, nfc, read_tables
+from core.tabular import Problem, TableError, nfc, read_tables
 from indicators.computation import points_problem
 from indicators.models import Criterion
 
@@ -23,6 +23,7 @@ from .common import (
     Row,
     ScoreImport,
     fold,
+    gc_paused,
 )
 
 POINT_KEYS = ("points", "points_1", "points_2")
@@ -130,28 +131,161 @@ def _columns(plan: ScoreImport, sheet) -> dict[str, int] | None:
     return cols
 
 
+def _key(raw):
+    """A memo key for a cell: its text, or its type and value (1, 1.0 and True are equal keys)."""
+    return raw if raw.__class__ is str else (raw.__class__, raw)
+
+
+class _Cells:
+    """What a cell means, worked out once per distinct cell: a province's file repeats the same
+    few thousand unit codes, a hundred criterion codes and a handful of values and reasons."""
+
+    def __init__(self, plan: ScoreImport):
+        self.plan = plan
+        self.assessments = {
+            code.lower(): (pk, code, name, framework_id, state)
+            for pk, code, name, framework_id, state in Assessment.objects.filter(
+                period=plan.period
+            ).values_list("pk", "unit__code", "unit__name", "framework_id", "state")
+        }
+        self.leaves: dict[tuple[int, str], Criterion] = {}
+        self.non_leaves: set[tuple[int, str]] = set()
+        frameworks = {a[3] for a in self.assessments.values()}
+        for c in Criterion.objects.filter(framework_id__in=frameworks):
+            key = (c.framework_id, nfc(c.code).lower())
+            (self.leaves.__setitem__(key, c) if c.is_leaf else self.non_leaves.add(key))
+        self.known_units: set[str] | None = None  # read on the first unknown unit code
+        self.reasons = reason_lookup()
+        self.memo: dict[str, dict] = {
+            name: {}
+            for name in ("unit", "criterion", "points", "number", "flag", "text", "reason", "range")
+        }
+
+    def unit(self, raw) -> tuple[str, tuple | None, str | None]:
+        """(code, assessment, problem) of a unit code cell."""
+        unit_code = nfc(raw)
+        assessment = self.assessments.get(unit_code.lower())
+        if not unit_code:
+            return unit_code, None, _("Thiếu mã đơn vị.")
+        if assessment is not None:
+            return unit_code, assessment, None
+        if self.known_units is None:
+            from units.models import Unit
+
+            self.known_units = {c.lower() for c in Unit.objects.values_list("code", flat=True)}
+        if unit_code.lower() in self.known_units:
+            return (
+                unit_code,
+                None,
+                _("Đơn vị “%(code)s” không có bản đánh giá trong kỳ %(year)s.")
+                % {"code": unit_code, "year": self.plan.period.year},
+            )
+        return unit_code, None, _("Không có đơn vị mã “%(code)s”.") % {"code": unit_code}
+
+    def criterion(self, framework_id: int, raw) -> tuple[str, Criterion | None, str | None]:
+        """(code, leaf criterion, problem) of a criterion code cell in a unit's framework."""
+        crit_code = nfc(raw)
+        key = (framework_id, crit_code.lower())
+        criterion = self.leaves.get(key)
+        if not crit_code:
+            return crit_code, criterion, _("Thiếu mã tiêu chí.")
+        if criterion is None and key in self.non_leaves:
+            return (
+                crit_code,
+                None,
+                _("Tiêu chí “%(code)s” có tiêu chí con: hãy nhập điểm ở các tiêu chí con.")
+                % {"code": crit_code},
+            )
+        if criterion is None:
+            return (
+                crit_code,
+                None,
+                _("Không có tiêu chí mã “%(code)s” trong bộ chỉ số của đơn vị.")
+                % {"code": crit_code},
+            )
+        return crit_code, criterion, None
+
+    def points(self, raw) -> tuple[bool, Decimal | None, str | None]:
+        """(says not applicable, number, problem) of a points cell."""
+        if (
+            isinstance(raw, str)
+            and not raw.strip()[:1].isdigit()
+            and fold(raw) in NOT_APPLICABLE_WORDS
+        ):
+            return True, None, None
+        return (False, *self.number(raw))
+
+    def number(self, raw) -> tuple[Decimal | None, str | None]:
+        """(number, problem) of a points or deduction cell: None and no problem when empty."""
+        try:
+            value = read_decimal(raw)
+        except ValueError:
+            return None, _("“%(value)s” không phải là số.") % {"value": nfc(raw)}
+        if value is not None and too_precise(value):
+            return None, _("%(value)s có quá %(places)s chữ số thập phân.") % {
+                "value": nfc(raw),
+                "places": PLACES,
+            }
+        return value, None
+
+    def flag(self, raw) -> tuple[bool | None, str | None]:
+        """(flag, problem) of a not_applicable cell: True, False, or None with the problem."""
+        flag = fold(nfc(raw))
+        if flag in FLAG_TRUE:
+            return True, None
+        if flag in FLAG_FALSE:
+            return False, None
+        return None, _(
+            "“%(value)s” không hiểu được: ghi 1 hoặc 0, có hoặc không, x hoặc để trống."
+        ) % {"value": nfc(raw)}
+
+    def bounds(self, criterion: Criterion, pts: Decimal) -> str | None:
+        problem = points_problem(pts, max_points=criterion.max_points, step=criterion.step)
+        if problem == "range":
+            return _(
+                "Điểm %(value)s ngoài khoảng 0 đến %(max)s (điểm tối đa của tiêu chí %(code)s)."
+            ) % {
+                "value": fmt_number(pts),
+                "max": fmt_number(criterion.max_points),
+                "code": criterion.code,
+            }
+        if problem == "step":
+            return _("Điểm %(value)s không là bội số của %(step)s.") % {
+                "value": fmt_number(pts),
+                "step": fmt_number(criterion.step),
+            }
+        return None
+
+    def deduction_range(self, criterion: Criterion, ded: Decimal) -> str | None:
+        if ded < 0 or ded > criterion.max_points:
+            return _("Điểm bị trừ %(value)s ngoài khoảng 0 đến %(max)s.") % {
+                "value": fmt_number(ded),
+                "max": fmt_number(criterion.max_points),
+            }
+        return None
+
+    def get(self, name: str, key, compute, *args):
+        memo = self.memo[name]
+        try:
+            return memo[key]
+        except KeyError:
+            memo[key] = value = compute(*args)
+            return value
+
+
 def check_file(plan: ScoreImport, data: bytes, filename: str) -> None:
     """Fill plan.rows with the file's checked rows and plan.errors with everything wrong."""
+    with gc_paused():
+        _check_file(plan, data, filename)
+
+
+def _check_file(plan: ScoreImport, data: bytes, filename: str) -> None:
     try:
         sheets = read_tables(data, filename)
     except TableError as exc:
         plan.errors.append(Problem("", None, "", str(exc)))
         return
-    assessments = {
-        code.lower(): (pk, code, name, framework_id, state)
-        for pk, code, name, framework_id, state in Assessment.objects.filter(
-            period=plan.period
-        ).values_list("pk", "unit__code", "unit__name", "framework_id", "state")
-    }
-    leaves: dict[tuple[int, str], Criterion] = {}
-    non_leaves: set[tuple[int, str]] = set()
-    for c in Criterion.objects.filter(framework_id__in={a[3] for a in assessments.values()}):
-        key = (c.framework_id, nfc(c.code).lower())
-        (leaves.__setitem__(key, c) if c.is_leaf else non_leaves.add(key))
-    from units.models import Unit
-
-    known_units = {code.lower() for code in Unit.objects.values_list("code", flat=True)}
-    reasons = reason_lookup()
+    cells = _Cells(plan)
     seen: dict[tuple[int, int], tuple[str, int]] = {}
     for sheet in sheets:
         if not sheet.header and not sheet.rows:
@@ -159,104 +293,124 @@ def check_file(plan: ScoreImport, data: bytes, filename: str) -> None:
         cols = _columns(plan, sheet)
         if cols is None:
             continue
-        label = {k: sheet.labels[i] for k, i in cols.items()}
-        for number, values in sheet.rows:
-            plan.checked_rows += 1
-            problems: list[Problem] = []
+        _check_rows(plan, cells, sheet, cols, seen)
+    if not plan.checked_rows and not plan.errors:
+        plan.errors.append(Problem("", None, "", _("Tệp không có dòng dữ liệu nào.")))
 
-            def problem(
-                key: str, message: str, number=number, sheet=sheet, problems=problems, label=label
-            ):
-                problems.append(Problem(sheet.name, number, label.get(key, HEADERS[key]), message))
 
-            unit_code = nfc(cell(values, cols["unit_code"]))
-            crit_code = nfc(cell(values, cols["criterion_code"]))
-            assessment = assessments.get(unit_code.lower())
-            criterion = None
-            if not unit_code:
-                problem("unit_code", _("Thiếu mã đơn vị."))
-            elif assessment is None:
-                if unit_code.lower() in known_units:
-                    problem(
-                        "unit_code",
-                        _("Đơn vị “%(code)s” không có bản đánh giá trong kỳ %(year)s.")
-                        % {"code": unit_code, "year": plan.period.year},
-                    )
-                else:
-                    problem("unit_code", _("Không có đơn vị mã “%(code)s”.") % {"code": unit_code})
-            else:
-                key = (assessment[3], crit_code.lower())
-                criterion = leaves.get(key)
-                if not crit_code:
-                    problem("criterion_code", _("Thiếu mã tiêu chí."))
-                elif criterion is None and key in non_leaves:
-                    problem(
-                        "criterion_code",
-                        _("Tiêu chí “%(code)s” có tiêu chí con: hãy nhập điểm ở các tiêu chí con.")
-                        % {"code": crit_code},
-                    )
-                elif criterion is None:
-                    problem(
-                        "criterion_code",
-                        _("Không có tiêu chí mã “%(code)s” trong bộ chỉ số của đơn vị.")
-                        % {"code": crit_code},
-                    )
-            # Not applicable: a word in the points cell, or the flag column.
-            not_applicable = None
-            raw_points = cell(values, cols.get("points"))
-            if (
-                isinstance(raw_points, str)
-                and not raw_points.strip()[:1].isdigit()
-                and fold(raw_points) in NOT_APPLICABLE_WORDS
-            ):
-                not_applicable, raw_points = True, None
-            if "not_applicable" in cols:
-                flag = fold(nfc(cell(values, cols["not_applicable"])))
-                if flag in FLAG_TRUE:
-                    not_applicable = True
-                elif flag in FLAG_FALSE:
-                    if not_applicable:
-                        problem(
+def _check_rows(plan: ScoreImport, cells: _Cells, sheet, cols: dict[str, int], seen: dict) -> None:
+    """Check the rows of one sheet; the memos make a repeated cell cost one dictionary lookup."""
+    label = {k: sheet.labels[i] for k, i in cols.items()}
+    column = {k: label.get(k, HEADERS[k]) for k in HEADERS}
+    iu, ic = cols["unit_code"], cols["criterion_code"]
+    ip, idd, ir, ina = (cols.get(k) for k in ("points", "deduction", "reason", "not_applicable"))
+    width = max(cols.values()) + 1
+    pad = [None] * width
+    units, crits = cells.memo["unit"], cells.memo["criterion"]
+    points_memo, numbers, flags = cells.memo["points"], cells.memo["number"], cells.memo["flag"]
+    texts, reasons, ranges = cells.memo["text"], cells.memo["reason"], cells.memo["range"]
+    get = cells.get
+    rows, errors = plan.rows, plan.errors
+    no_value = (False, None, None)
+    for number, values in sheet.rows:
+        plan.checked_rows += 1
+        if len(values) < width:
+            values = values + pad[len(values) :]
+        problems: list[tuple[str, str]] = []
+        raw = values[iu]
+        key = raw if raw.__class__ is str else _key(raw)
+        unit = units.get(key) or get("unit", key, cells.unit, raw)
+        unit_code, assessment, message = unit
+        criterion = crit_code = None
+        if message:
+            problems.append(("unit_code", message))
+        else:
+            raw = values[ic]
+            key = (assessment[3], raw if raw.__class__ is str else _key(raw))
+            crit_code, criterion, message = crits.get(key) or get(
+                "criterion", key, cells.criterion, assessment[3], raw
+            )
+            if message:
+                problems.append(("criterion_code", message))
+        # Not applicable: a word in the points cell, or the flag column.
+        if ip is None:
+            says_na, pts, points_problem_ = no_value
+        else:
+            raw = values[ip]
+            key = raw if raw.__class__ is str else _key(raw)
+            says_na, pts, points_problem_ = points_memo.get(key) or get(
+                "points", key, cells.points, raw
+            )
+        not_applicable = True if says_na else None
+        if ina is not None:
+            raw = values[ina]
+            key = raw if raw.__class__ is str else _key(raw)
+            flag, message = flags.get(key) or get("flag", key, cells.flag, raw)
+            if flag:
+                not_applicable = True
+            elif flag is False:
+                if not_applicable:
+                    problems.append(
+                        (
                             "not_applicable",
                             _("Ô điểm ghi “không áp dụng” nhưng cột Không áp dụng ghi không."),
                         )
-                    not_applicable = False
-                else:
-                    problem(
-                        "not_applicable",
+                    )
+                not_applicable = False
+            else:
+                problems.append(("not_applicable", message))
+        if points_problem_:
+            problems.append(("points", points_problem_))
+        raw_deduction = None if idd is None else values[idd]
+        if raw_deduction is None:
+            ded = None
+        else:
+            key = raw_deduction if raw_deduction.__class__ is str else _key(raw_deduction)
+            ded, message = numbers.get(key) or get("number", key, cells.number, raw_deduction)
+            if message:
+                problems.append(("deduction", message))
+        reason = ""
+        if ir is not None:
+            raw = values[ir]
+            key = raw if raw.__class__ is str else _key(raw)
+            reason = texts.get(key)
+            if reason is None:
+                reason = texts[key] = nfc(raw)
+        if reason and not nfc(raw_deduction):
+            problems.append(("reason", _("Có lý do trừ điểm nhưng không có điểm bị trừ.")))
+        if criterion is not None:
+            if pts is not None and (not_applicable or criterion.method == "not_applicable"):
+                problems.append(
+                    (
+                        "points",
                         _(
-                            "“%(value)s” không hiểu được: ghi 1 hoặc 0, có hoặc không, x hoặc để trống."
+                            "Dòng %(row)s: tiêu chí %(code)s không áp dụng, không nhận điểm %(value)s."
                         )
-                        % {"value": nfc(cell(values, cols["not_applicable"]))},
+                        % {"row": number, "code": criterion.code, "value": fmt_number(pts)},
                     )
-            parsed: dict[str, Decimal | None] = {}
-            for key, raw in (
-                ("points", raw_points),
-                ("deduction", cell(values, cols.get("deduction"))),
-            ):
-                try:
-                    parsed[key] = read_decimal(raw)
-                except ValueError:
-                    parsed[key] = None
-                    problem(key, _("“%(value)s” không phải là số.") % {"value": nfc(raw)})
-                    continue
-                if parsed[key] is not None and too_precise(parsed[key]):
-                    problem(
-                        key,
-                        _("%(value)s có quá %(places)s chữ số thập phân.")
-                        % {"value": nfc(raw), "places": PLACES},
-                    )
-                    parsed[key] = None
-            reason = nfc(cell(values, cols.get("reason")))
-            pts, ded = parsed["points"], parsed["deduction"]
-            if reason and not nfc(cell(values, cols.get("deduction"))):
-                problem("reason", _("Có lý do trừ điểm nhưng không có điểm bị trừ."))
-            if criterion is not None:
-                _check_values(problem, criterion, pts, ded, reason, not_applicable, number)
-                key = (assessment[0], criterion.pk)
-                if key in seen:
-                    first_sheet, first_row = seen[key]
-                    problem(
+                )
+            else:
+                if pts is not None:
+                    key = (criterion.id, pts)
+                    message = ranges.get(key, 0)
+                    if message == 0:
+                        message = ranges[key] = cells.bounds(criterion, pts)
+                    if message:
+                        problems.append(("points", message))
+                if ded is not None:
+                    key = (criterion.id, None, ded)
+                    message = ranges.get(key, 0)
+                    if message == 0:
+                        message = ranges[key] = cells.deduction_range(criterion, ded)
+                    if message:
+                        problems.append(("deduction", message))
+                    elif ded > 0 and not reason:
+                        problems.append(("reason", _("Cần nêu lý do trừ điểm.")))
+            key = (assessment[0], criterion.id)
+            first = seen.get(key)
+            if first is not None:
+                problems.append(
+                    (
                         "criterion_code",
                         _(
                             "Dòng trùng: đơn vị %(unit)s, tiêu chí %(code)s đã có ở trang “%(sheet)s” dòng %(row)s."
@@ -264,71 +418,37 @@ def check_file(plan: ScoreImport, data: bytes, filename: str) -> None:
                         % {
                             "unit": unit_code,
                             "code": crit_code,
-                            "sheet": first_sheet,
-                            "row": first_row,
+                            "sheet": first[0],
+                            "row": first[1],
                         },
                     )
-                else:
-                    seen[key] = (sheet.name, number)
-            if problems:
-                plan.errors.extend(problems)
-                continue
-            reason_id, note = resolve_reason(reason, reasons) if reason else (None, None)
-            plan.rows.append(
-                Row(
-                    sheet.name,
-                    number,
-                    assessment[0],
-                    assessment[1],
-                    assessment[2],
-                    assessment[4],
-                    criterion,
-                    pts,
-                    not_applicable,
-                    ded,
-                    reason,
-                    reason_id,
-                    note,
-                    label.get("unit_code", HEADERS["unit_code"]),
-                    label.get("points", HEADERS["points"]),
                 )
+            else:
+                seen[key] = (sheet.name, number)
+        if problems:
+            errors.extend(Problem(sheet.name, number, column[k], m) for k, m in problems)
+            continue
+        reason_id, note = (
+            (reasons.get(reason) or get("reason", reason, resolve_reason, reason, cells.reasons))
+            if reason
+            else (None, None)
+        )
+        rows.append(
+            Row(
+                sheet.name,
+                number,
+                assessment[0],
+                assessment[1],
+                assessment[2],
+                assessment[4],
+                criterion,
+                pts,
+                not_applicable,
+                ded,
+                reason,
+                reason_id,
+                note,
+                column["unit_code"],
+                column["points"],
             )
-    if not plan.checked_rows and not plan.errors:
-        plan.errors.append(Problem("", None, "", _("Tệp không có dòng dữ liệu nào.")))
-
-
-def _check_values(problem, criterion, pts, ded, reason, not_applicable, number) -> None:
-    if pts is not None:
-        if not_applicable or criterion.method == "not_applicable":
-            problem(
-                "points",
-                _("Dòng %(row)s: tiêu chí %(code)s không áp dụng, không nhận điểm %(value)s.")
-                % {"row": number, "code": criterion.code, "value": fmt_number(pts)},
-            )
-            return
-        bounds = points_problem(pts, max_points=criterion.max_points, step=criterion.step)
-        if bounds == "range":
-            problem(
-                "points",
-                _("Điểm %(value)s ngoài khoảng 0 đến %(max)s (điểm tối đa của tiêu chí %(code)s).")
-                % {
-                    "value": fmt_number(pts),
-                    "max": fmt_number(criterion.max_points),
-                    "code": criterion.code,
-                },
-            )
-        elif bounds == "step":
-            problem(
-                "points",
-                _("Điểm %(value)s không là bội số của %(step)s.")
-                % {"value": fmt_number(pts), "step": fmt_number(criterion.step)},
-            )
-    if ded is not None:
-        if ded < 0 or ded > criterion.max_points:
-            problem(
-                "deduction",
-                _("Điểm bị trừ %(value)s ngoài khoảng 0 đến %(max)s.")
-                % {"value": fmt_number(ded), "max": fmt_number(criterion.max_points)},
-            )
-        elif ded > 0 and not reason:
-            problem("reason", _("Cần nêu lý do trừ điểm."))
+        )

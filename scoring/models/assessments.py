@@ -85,8 +85,14 @@ class CriterionScore(TimeStampedModel):
     recompute sums one table and the database itself refuses points above the maximum.
     """
 
+    # No index of its own: one_score_per_assessment_criterion (assessment, criterion) serves every
+    # lookup by assessment, and each index is written again for every row an import changes.
     assessment = models.ForeignKey(
-        Assessment, verbose_name=_("bản đánh giá"), on_delete=models.CASCADE, related_name="scores"
+        Assessment,
+        verbose_name=_("bản đánh giá"),
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_index=False,
     )
     criterion = models.ForeignKey(
         Criterion, verbose_name=_("tiêu chí"), on_delete=models.PROTECT, related_name="scores"
@@ -114,7 +120,10 @@ class CriterionScore(TimeStampedModel):
         blank=True,
         help_text=_("Bắt buộc khi tự chấm điểm mà không có tài liệu kiểm chứng."),
     )
-    history = HistoricalRecords()
+    # An import writes one history row per score it changes (200,000 for a national file), so the
+    # history keeps only the indexes its reads use (by assessment, by score) and its user is not
+    # checked row by row at commit (Django still sets it to null when a user is deleted).
+    history = HistoricalRecords(no_db_index=["component", "criterion"], user_db_constraint=False)
 
     class Meta:
         ordering = ["assessment", "criterion__order"]
