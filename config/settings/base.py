@@ -210,3 +210,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# The history pages of the admin show old versions but never save one back: a revert would write
+# scores, frameworks or bonuses around the services that check and recompute them.
+SIMPLE_HISTORY_REVERT_DISABLED = True
