@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.numbers import fmt_machine
+from core.params import NumberTooLarge, positive_int
 from core.permissions import Action, can
 from units.models import Unit
 
@@ -88,7 +89,10 @@ def _positive(request: HttpRequest, name: str, default: int) -> int | None:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
-    return int(raw) if raw.isdigit() and int(raw) >= 1 else None
+    try:
+        return positive_int(raw, name=name)
+    except NumberTooLarge:
+        return None  # the caller's 400, in JSON
 
 
 def _page_url(request: HttpRequest, page: int) -> str:
@@ -103,7 +107,10 @@ def results(request: HttpRequest) -> JsonResponse:
     (`page_size` up to 2000, 500 by default). The totals cover the whole group."""
     if (denied := _denied(request)) is not None:
         return denied
-    f = dashboards.parse_filters(request.user, request.GET)
+    try:
+        f = dashboards.parse_filters(request.user, request.GET)
+    except NumberTooLarge as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     if f.errors:
         return JsonResponse({"error": " ".join(f.errors)}, status=400)
     page, size = _positive(request, "page", 1), _positive(request, "page_size", PAGE_SIZE)

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from core.params import positive_int
 from core.permissions import Action, can, require
 from core.roles import primary_role, unit_id_of
 from scoring.workflow import State
@@ -32,10 +33,7 @@ DRILL_CAP = 200
 
 
 def _page(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    return positive_int(request.GET.get("page"), name="page") or 1
 
 
 def _fields(data) -> dict:
