@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.http import private_no_store
 from core.numbers import fmt_machine
 from core.params import NumberTooLarge, positive_int
 from core.permissions import Action, can
@@ -66,6 +67,7 @@ def _publication(f: dashboards.Filters) -> dict | None:
     }
 
 
+@private_no_store
 @require_GET
 def periods(request: HttpRequest) -> JsonResponse:
     """The periods and groups that ?period= and ?group= accept."""
@@ -101,6 +103,7 @@ def _page_url(request: HttpRequest, page: int) -> str:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
+@private_no_store
 @require_GET
 def results(request: HttpRequest) -> JsonResponse:
     """Ranked results of a period and group, a page at a time: ?period=2024&group=khoi-so&page=2
@@ -162,6 +165,7 @@ def results(request: HttpRequest) -> JsonResponse:
     )
 
 
+@private_no_store
 @require_GET
 def unit_history(request: HttpRequest, unit_id: int) -> JsonResponse:
     """A unit's results over the years, with its predecessors' (mergers)."""
