@@ -160,4 +160,5 @@ def test_a_long_name_uploaded_through_the_page_keeps_its_extension_to_the_downlo
     evidence = Evidence.objects.get()
     assert len(evidence.original_name) == 255 and evidence.original_name.endswith(".pdf")
     download = client.get(reverse("scoring:evidence_download", args=[assessment.pk, evidence.pk]))
+    download.close()  # the streamed file
     assert download["Content-Disposition"].rstrip('"').endswith(".pdf")
