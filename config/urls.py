@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from core.accounts import PasswordResetView
 from reports import views as report_views
 
 admin.site.site_header = _("Chỉ số CCHC — Quản trị")
@@ -26,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "quen-mat-khau/",
-        auth_views.PasswordResetView.as_view(template_name="registration/password_reset.html"),
+        PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

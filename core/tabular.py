@@ -12,7 +12,8 @@ cells that have no value to read: an error value (#DIV/0!, #N/A) or a formula sa
 result. Those refuse the file with their sheet, row and column (TableError.problems). CSV quoting
 is strict: a quote left open refuses the file instead of swallowing the rows after it. The caps
 (core.limits) on file size, rows, columns and cell length give a sentence, never a traceback.
-A cell's number is read with core.numbers.parse_decimal (a decimal comma or point).
+A cell's number is read with core.numbers.parse_decimal (a decimal comma or point). The single quote
+that our exports put before a text starting with a formula character (core.safe_cells) is taken off.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from xml.etree.ElementTree import ParseError
 from django.utils.translation import gettext as _
 
 from .limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, TableError
+from .safe_cells import unquote
 from .xlsx_scan import CellFault, column_letter, scan_xlsx
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -162,12 +164,18 @@ def _sheet(name: str, raw_rows: list[list], *, texts: bool = False) -> Sheet:
     if start is None:
         return Sheet(name=name, header=[], labels=[], rows=[])
     labels = [nfc(c) for c in raw_rows[start]]
-    rows = [
-        (i + 1, row if row.__class__ is list else list(row))
-        for i, row in enumerate(raw_rows)
-        if i > start and filled(row)
-    ]
+    rows = [(i + 1, _unquoted(row)) for i, row in enumerate(raw_rows) if i > start and filled(row)]
     return Sheet(name=name, header=[header_key(c) for c in labels], labels=labels, rows=rows)
+
+
+def _unquoted(row: list) -> list:
+    """The row with the protective quote our exports put before a formula character taken off
+    (core.safe_cells): a file we wrote reads back as it was. Rows without any cell starting with a
+    quote (nearly all) are found by one join, not a look at every cell."""
+    joined = "\x00".join(map(str, row))
+    if not (joined.startswith("'") or "\x00'" in joined):
+        return list(row)
+    return [unquote(v) for v in row]
 
 
 def _problems_message(problems: list[Problem], shown: int = 20) -> str:

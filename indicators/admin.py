@@ -1,8 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_mixins import LocalizedDecimals
+from core.admin_mixins import HistoryAdmin, LocalizedDecimals
 
 from .models import Criterion, Framework, RatingBand
 from .services import framework_errors, framework_refresh_tree
@@ -14,7 +13,7 @@ class RatingBandInline(LocalizedDecimals, admin.TabularInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(LocalizedDecimals, SimpleHistoryAdmin):
+class FrameworkAdmin(LocalizedDecimals, HistoryAdmin):
     list_display = ["name", "year", "unit_kind", "max_points", "copied_from"]
     list_filter = ["year", "unit_kind"]
     inlines = [RatingBandInline]
@@ -26,7 +25,7 @@ class FrameworkAdmin(LocalizedDecimals, SimpleHistoryAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(LocalizedDecimals, SimpleHistoryAdmin):
+class CriterionAdmin(LocalizedDecimals, HistoryAdmin):
     list_display = ["code", "name", "framework", "max_points", "method", "evidence_required"]
     list_filter = ["framework", "method", "level"]
     search_fields = ["code", "name"]

@@ -14,7 +14,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.http import private_no_store
 from core.numbers import fmt_machine
+from core.params import NumberTooLarge, positive_int
 from core.permissions import Action, can
 from units.models import Unit
 
@@ -69,6 +71,7 @@ def _publication(f: dashboards.Filters) -> dict | None:
     }
 
 
+@private_no_store
 @require_GET
 def periods(request: HttpRequest) -> JsonResponse:
     """The periods and groups that ?period= and ?group= accept."""
@@ -92,7 +95,10 @@ def _positive(request: HttpRequest, name: str, default: int) -> int | None:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
-    return int(raw) if raw.isdigit() and int(raw) >= 1 else None
+    try:
+        return positive_int(raw, name=name)
+    except NumberTooLarge:
+        return None  # the caller's 400, in JSON
 
 
 def _page_url(request: HttpRequest, page: int) -> str:
@@ -101,13 +107,17 @@ def _page_url(request: HttpRequest, page: int) -> str:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
+@private_no_store
 @require_GET
 def results(request: HttpRequest) -> JsonResponse:
     """Ranked results of a period and group, a page at a time: ?period=2024&group=khoi-so&page=2
     (`page_size` up to 2000, 500 by default). The totals cover the whole group."""
     if (denied := _denied(request)) is not None:
         return denied
-    f = dashboards.parse_filters(request.user, request.GET)
+    try:
+        f = dashboards.parse_filters(request.user, request.GET)
+    except NumberTooLarge as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     if f.errors:
         return JsonResponse({"error": " ".join(f.errors)}, status=400)
     page, size = _positive(request, "page", 1), _positive(request, "page_size", PAGE_SIZE)
@@ -163,6 +173,7 @@ def results(request: HttpRequest) -> JsonResponse:
     )
 
 
+@private_no_store
 @require_GET
 def unit_history(request: HttpRequest, unit_id: int) -> JsonResponse:
     """A unit's results over the years, with its predecessors' (mergers)."""

@@ -16,10 +16,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from core.numbers import decimal_mark, fmt_fixed
+from core.safe_cells import csv_cell, csv_row, text_cell, xlsx_cell
 from core.tabular import sheet_title
 
 from .computation import Comparison
@@ -353,23 +353,23 @@ def to_xlsx(table: Table) -> bytes:
     for i, width in enumerate(table.widths, start=1):
         ws.column_dimensions[_column_letter(i)].width = width
     ws.freeze_panes = "A4"
-    title = WriteOnlyCell(ws, value=table.title)
+    title = text_cell(ws, table.title)
     title.font = Font(bold=True, size=13)
     ws.append([title])
-    ws.append([table.subtitle])
+    ws.append([xlsx_cell(ws, table.subtitle)])
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DCE6F2")
     wrap = Alignment(wrap_text=True, vertical="top")
     headers = []
     for text in table.headers:
-        cell = WriteOnlyCell(ws, value=text)
+        cell = text_cell(ws, text)
         cell.font = header_font
         cell.fill = header_fill
         cell.alignment = wrap
         headers.append(cell)
     ws.append(headers)
     for row in table.rows:
-        ws.append([_xlsx_value(v) for v in row])
+        ws.append([xlsx_cell(ws, _xlsx_value(v)) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -395,7 +395,7 @@ def to_csv(table: Table) -> bytes:
     mark = decimal_mark()
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if mark == "," else ",", lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow(csv_row(table.headers))
     for row in table.rows:
         writer.writerow([_csv_value(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -405,5 +405,7 @@ def _csv_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return fmt_fixed(value)
+        return fmt_fixed(value)  # a number, negative or not: never quoted
+    if isinstance(value, str):
+        return csv_cell(value)
     return str(value)

@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from core.http import private_no_store
+from core.params import positive_int
 from core.permissions import Action, can, require
 from core.roles import primary_role, unit_id_of
 from scoring.workflow import State
@@ -37,10 +39,7 @@ DRILL_CAP = 200
 
 
 def _page(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    return positive_int(request.GET.get("page"), name="page") or 1
 
 
 def _fields(data) -> dict:
@@ -329,6 +328,7 @@ def _export_table(request: HttpRequest, table: str) -> exports.Table:
     raise Http404
 
 
+@private_no_store
 @login_required
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     """Any dashboard table as XLSX or CSV, with the same filters as the page."""
@@ -347,6 +347,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     return response
 
 
+@private_no_store
 @login_required
 def period_pdf(request: HttpRequest) -> HttpResponse:
     """The analysis report of a period and group, as a printable PDF."""
@@ -360,6 +361,7 @@ def period_pdf(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@private_no_store
 @login_required
 def unit_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
     """The analysis report of one unit in a period, as a printable PDF."""

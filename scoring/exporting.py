@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from core.numbers import fmt_machine
+from core.safe_cells import csv_cell, csv_row, text_cell, xlsx_row
 from core.tabular import sheet_title
 from indicators.models import Criterion, ScoringMethod
 from units.models import GroupMembership
@@ -116,11 +117,11 @@ def scores_csv(period: Period, round: int = 1) -> bytes:
         for r in rows:
             writer.writerow(
                 [
-                    r["unit_code"],
-                    r["criterion_code"],
+                    csv_cell(r["unit_code"]),
+                    csv_cell(r["criterion_code"]),
                     r["points"] if r["points"] == NOT_APPLICABLE_MARK else fmt_machine(r["points"]),
                     fmt_machine(r["deduction"]),
-                    r["reason"],
+                    csv_cell(r["reason"]),
                     r["not_applicable"],
                 ]
             )
@@ -146,7 +147,7 @@ def scores_xlsx(period: Period, round: int = 1) -> bytes:
     for name, rows in groups:
         ws = workbook.create_sheet(_sheet_title(name, used))
         headers = [HEADERS[c] if c != "points" else point_label for c in TEMPLATE_COLUMNS]
-        ws.append(headers)
+        ws.append([text_cell(ws, h) for h in headers])
         for i, _c in enumerate(TEMPLATE_COLUMNS, start=1):
             cell = ws.cell(row=1, column=i)
             cell.font = Font(bold=True)
@@ -154,10 +155,13 @@ def scores_xlsx(period: Period, round: int = 1) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for r in rows:
             ws.append(
-                [
-                    float(v) if isinstance(v, Decimal) else v
-                    for v in (r[c] if r[c] != "" else None for c in TEMPLATE_COLUMNS)
-                ]
+                xlsx_row(
+                    ws,
+                    [
+                        float(v) if isinstance(v, Decimal) else v
+                        for v in (r[c] if r[c] != "" else None for c in TEMPLATE_COLUMNS)
+                    ],
+                )
             )
         n = len(rows) + 1
         for col, key in enumerate(TEMPLATE_COLUMNS, start=1):
@@ -253,10 +257,14 @@ def results_csv(period: Period) -> bytes:
     header, rows = results_table(period)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
     for row in rows:
+        # Numbers are formatted after the text is made inert: a negative number stays a number.
         writer.writerow(
-            [fmt_machine(v) if isinstance(v, Decimal) else ("" if v is None else v) for v in row]
+            [
+                fmt_machine(v) if isinstance(v, Decimal) else ("" if v is None else csv_cell(v))
+                for v in row
+            ]
         )
     return out.getvalue().encode("utf-8-sig")
 
@@ -269,11 +277,11 @@ def results_xlsx(period: Period) -> bytes:
     workbook = Workbook()
     ws = workbook.active
     ws.title = _sheet_title(str(period.year), set())
-    ws.append(header)
+    ws.append([text_cell(ws, h) for h in header])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        ws.append(xlsx_row(ws, [float(v) if isinstance(v, Decimal) else v for v in row]))
     ws.freeze_panes = "C2"
     out = io.BytesIO()
     workbook.save(out)

@@ -131,6 +131,7 @@ def test_own_unit_head_and_staff_download_as_an_attachment(client, unit_head, st
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Disposition"].startswith("attachment;")
         assert "K%E1%BA%BF%20ho%E1%BA%A1ch.pdf" in response["Content-Disposition"]
+        assert response["Cache-Control"] == "private, no-store"
 
 
 def test_other_units_heads_and_anonymous_users_cannot_download(

@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from django.urls import reverse
 from django.utils import translation
 
 from core.errors import DomainError
@@ -70,6 +71,29 @@ def test_an_archive_bomb_is_refused_without_unpacking_it(tmp_path):
     assert peak < 20 * 1024 * 1024, peak
 
 
+def _unpacked_bytes(monkeypatch) -> list[int]:
+    """The sizes of what the check unpacks: work proportional to them is what makes a bomb slow."""
+    sizes: list[int] = []
+    original = zipfile.ZipExtFile.read
+
+    def counting_read(self, n=-1):
+        data = original(self, n)
+        sizes.append(len(data))
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
+    return sizes
+
+
+def test_the_bomb_is_refused_before_anything_is_unpacked(monkeypatch):
+    """Quickly, by construction: the declared sizes refuse it, no byte of it is inflated."""
+    sizes = _unpacked_bytes(monkeypatch)
+    bomb = odt(50 * 1024 * 1024).getvalue()
+    with pytest.raises(DomainError):
+        evidence_check(SimpleUploadedFile("bomb.odt", bomb))
+    assert sum(sizes) == 0
+
+
 def test_the_mimetype_member_is_read_only_in_part():
     """A stored (uncompressed) 8 MB `mimetype` passes the size checks, as a real file of that size
     would; the check still reads only its first bytes, not the whole member."""
@@ -82,6 +106,13 @@ def test_the_mimetype_member_is_read_only_in_part():
     finally:
         tracemalloc.stop()
     assert peak < 2 * 1024 * 1024, peak
+
+
+def test_a_large_real_member_is_read_only_for_its_first_bytes(monkeypatch):
+    sizes = _unpacked_bytes(monkeypatch)
+    content = odt(8 * 1024 * 1024, compression=zipfile.ZIP_STORED).getvalue()
+    assert evidence_check(SimpleUploadedFile("lon.odt", content)) == "odt"
+    assert 0 < sum(sizes) <= 4096
 
 
 def test_a_long_name_keeps_its_extension(unit_head, assessment):
@@ -110,3 +141,24 @@ def test_the_service_cuts_names_keeping_the_extension(name, expected_end):
     cut = _cut_name(name)
     assert len(cut) == 255 and cut.endswith(expected_end)
     assert _cut_name("ngan.pdf") == "ngan.pdf"
+
+
+def test_a_long_name_uploaded_through_the_page_keeps_its_extension_to_the_download(
+    client, unit_head, assessment
+):
+    """The whole path: a browser sends a 400-character name; the stored name and the name of the
+    downloaded file are cut to 255 characters and still end in .pdf."""
+    criterion = assessment.framework.criteria.get(code="1.1")
+    file = io.BytesIO(PDF)
+    file.name = "Biên bản kiểm tra " + "rất dài " * 50 + ".pdf"
+    assert len(file.name) > 400
+    client.force_login(unit_head)
+    response = client.post(
+        reverse("scoring:evidence_upload", args=[assessment.pk, criterion.pk]), {"file": file}
+    )
+    assert response.status_code in (200, 302)
+    evidence = Evidence.objects.get()
+    assert len(evidence.original_name) == 255 and evidence.original_name.endswith(".pdf")
+    download = client.get(reverse("scoring:evidence_download", args=[assessment.pk, evidence.pk]))
+    download.close()  # the streamed file
+    assert download["Content-Disposition"].rstrip('"').endswith(".pdf")

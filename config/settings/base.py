@@ -218,3 +218,13 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# The history pages of the admin show old versions but never save one back: a revert would write
+# scores, frameworks or bonuses around the services that check and recompute them.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Password reset requests (core.accounts): at most this many an hour from one address and for one
+# e-mail address; the next are refused with a 429 and no mail is sent.
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_WINDOW_SECONDS = 60 * 60

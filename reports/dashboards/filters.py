@@ -11,6 +11,7 @@ from django.http import QueryDict
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from core.params import positive_int
 from core.permissions import Action, can
 from core.roles import unit_id_of
 from scoring import generation
@@ -126,6 +127,7 @@ def parse_filters(user, params: QueryDict, *, need_group: bool = True) -> Filter
     f = Filters(periods=periods, groups=groups, latest=choices.latest)
     raw_period = params.get("period", "").strip()
     if raw_period:
+        positive_int(raw_period, name="period")  # a number too large for a year is a 400
         f.period = next((p for p in periods if str(p.year) == raw_period), None)
         if f.period is None:
             f.errors.append(
@@ -150,8 +152,9 @@ def parse_filters(user, params: QueryDict, *, need_group: bool = True) -> Filter
     raw_version = params.get("version", "").strip()
     if raw_version and f.period is not None:
         chosen = None
-        if raw_version.isdigit() and len(raw_version) <= 6:
-            chosen = choose_version(f.period, int(raw_version), latest=f.edition)
+        number = positive_int(raw_version, name="version")
+        if number is not None:
+            chosen = choose_version(f.period, number, latest=f.edition)
         if chosen is not None:
             f.version, f.edition = chosen.version, chosen
         elif f.edition is None:
@@ -169,7 +172,11 @@ def parse_filters(user, params: QueryDict, *, need_group: bool = True) -> Filter
     f.keep_apart = params.get("drafts", "").strip() != "ranked"
     raw_component = params.get("component", "").strip()
     if raw_component:
-        if len(raw_component) <= 20 and all(c.isdigit() or c == "." for c in raw_component):
+        if (
+            len(raw_component) <= 20
+            and raw_component.isascii()
+            and all(c.isdigit() or c == "." for c in raw_component)
+        ):
             f.component = raw_component
         else:
             f.errors.append(
@@ -179,23 +186,17 @@ def parse_filters(user, params: QueryDict, *, need_group: bool = True) -> Filter
 
 
 def parse_int(params: QueryDict, name: str, errors: list[str], label: str) -> int | None:
+    """A whole number ≥ 1 (an id), or None with a message in `errors`; too large: a 400
+    (core.params)."""
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
+    value = positive_int(raw, name=name)
+    if value is None:
         errors.append(
             _("Giá trị «%(value)s» của %(label)s không hợp lệ.")
             % {"value": raw[:20], "label": label}
         )
-        return None
-    if value < 1:
-        errors.append(
-            _("Giá trị «%(value)s» của %(label)s không hợp lệ.")
-            % {"value": raw[:20], "label": label}
-        )
-        return None
     return value
 
 

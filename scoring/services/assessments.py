@@ -19,9 +19,12 @@ from ..workflow import State, may_transition
 from .sheet import ready_to_submit_errors
 
 
-def assessment_create(
+def assessment_check(
     *, period: Period, unit: Unit, framework: Framework | None = None
-) -> Assessment:
+) -> Framework:
+    """The framework a new assessment of `unit` in `period` uses, or a DomainError saying why there
+    can be none: no framework of the year for the unit's kind, a framework of another year or kind,
+    or a unit that does not exist that year."""
     if framework is None:
         framework = Framework.objects.filter(year=period.year, unit_kind=unit.kind).first()
         if framework is None:
@@ -29,12 +32,26 @@ def assessment_create(
                 _("Chưa có bộ chỉ số năm %(year)s cho loại đơn vị của %(unit)s.")
                 % {"year": period.year, "unit": unit.name}
             )
+    elif (framework.year, framework.unit_kind) != (period.year, unit.kind):
+        raise DomainError(
+            _("Bộ chỉ số “%(framework)s” không dùng cho %(unit)s trong năm %(year)s.")
+            % {"framework": framework.name, "unit": unit.name, "year": period.year}
+        )
     if not unit.exists_in(period.year):
         raise DomainError(
             _("Đơn vị %(unit)s không tồn tại trong năm %(year)s.")
             % {"unit": unit.name, "year": period.year}
         )
-    return Assessment.objects.create(period=period, unit=unit, framework=framework)
+    return framework
+
+
+def assessment_create(
+    *, period: Period, unit: Unit, framework: Framework | None = None
+) -> Assessment:
+    framework = assessment_check(period=period, unit=unit, framework=framework)
+    assessment = Assessment.objects.create(period=period, unit=unit, framework=framework)
+    recompute_on_commit(period.id, [unit.id])
+    return assessment
 
 
 def unit_closed_by_deadline(user, assessment: Assessment) -> bool:

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.params import positive_int
 from core.permissions import Action, can, require
 from units.models import RankingGroup
 
@@ -20,10 +21,10 @@ from ..workflow import State
 
 
 def _period_from(request: HttpRequest) -> Period | None:
-    year = request.GET.get("period")
+    year = positive_int(request.GET.get("period"), name="period")
     periods = Period.objects.order_by("-year")
-    if year and year.isdigit():
-        return periods.filter(year=int(year)).first()
+    if year is not None:
+        return periods.filter(year=year).first()
     return periods.first()
 
 
@@ -39,7 +40,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     rows = reads.assessment_list(
         request.user,
         period=period,
-        group_id=int(group_id) if group_id and group_id.isdigit() else None,
+        group_id=positive_int(group_id, name="khoi"),
         state=state,
     )
     if not can(request.user, Action.VIEW_ALL_UNITS):

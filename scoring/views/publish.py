@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.params import positive_ints
 from core.permissions import Action, require
 
 from ..models import Period
@@ -26,11 +27,7 @@ def _back(period: Period) -> HttpResponse:
 def _left_out(request: HttpRequest) -> dict[int, str]:
     """The units ticked "leave out" on the checklist, with the reason typed for each."""
     found = {}
-    for raw in request.POST.getlist("leave_out"):
-        try:
-            pk = int(raw)
-        except ValueError:
-            continue
+    for pk in positive_ints(request.POST.getlist("leave_out"), name="leave_out"):
         found[pk] = request.POST.get(f"reason_{pk}", "")
     return found
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.params import positive_int, positive_ints
 from core.permissions import Action, can, require
 from indicators.models import Framework
 from indicators.services import framework_copy_forward
@@ -124,12 +125,13 @@ def framework_copy(request: HttpRequest) -> HttpResponse:
     ):
         back = reverse("scoring:round_open")
     source_id, year = request.POST.get("source", ""), request.POST.get("year", "")
-    source = Framework.objects.filter(pk=int(source_id)).first() if source_id.isdigit() else None
-    if source is None or not year.isdigit() or not 2000 <= int(year) <= 2200:
+    source_pk, year = positive_int(source_id, name="source"), positive_int(year, name="year")
+    source = Framework.objects.filter(pk=source_pk).first() if source_pk else None
+    if source is None or year is None or not 2000 <= year <= 2200:
         messages.error(request, _("Yêu cầu không hợp lệ."))
         return redirect(back)
     try:
-        copy = framework_copy_forward(framework=source, year=int(year))
+        copy = framework_copy_forward(framework=source, year=year)
     except DomainError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -152,11 +154,11 @@ def _chosen(request: HttpRequest, period: Period, data) -> list[Assessment]:
         return reads.assessment_list(
             request.user,
             period=period,
-            group_id=int(group_id) if group_id.isdigit() else None,
+            group_id=positive_int(group_id, name="khoi"),
             state=state if state in State.values else "",
         )
     values = [*data.getlist("a"), *data.get("ids", "").split(",")]
-    ids = [int(v) for v in values if v.strip().isdigit()]
+    ids = positive_ints(values, name="a")
     return list(
         Assessment.objects.filter(period=period, pk__in=ids)
         .select_related("unit")

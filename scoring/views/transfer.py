@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.http import private_no_store
 from core.permissions import Action, require
 
 from .. import exporting, importing
@@ -37,6 +38,7 @@ def _round(request: HttpRequest) -> int:
     return 2 if request.GET.get("round") == "2" or request.POST.get("round") == "2" else 1
 
 
+@private_no_store
 @login_required
 @require_GET
 def scores_template(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
@@ -56,6 +58,7 @@ def scores_template(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
     return response
 
 
+@private_no_store
 @login_required
 @require_GET
 def results_export(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
