@@ -66,7 +66,11 @@ def import_apply(job_id: int) -> None:
         return
     SurveyImport.objects.filter(pk=job.pk).update(status=S.APPLYING, progress=0)
     outcome = import_answers(
-        survey=job.survey, data=_read(job), filename=job.filename, progress=_progress(job)
+        survey=job.survey,
+        data=_read(job),
+        filename=job.filename,
+        progress=_progress(job),
+        job=job,
     )
     status = {"applied": S.APPLIED, "unchanged": S.UNCHANGED}.get(outcome.status, S.INVALID)
     _finish(job, outcome, status)
