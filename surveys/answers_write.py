@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .answers_check import Checked, Progress, quiet
-from .models import SurveyImport, SurveyQuestionStat, SurveyResponse, SurveyUnitLoad
+from .models import Survey, SurveyImport, SurveyQuestionStat, SurveyResponse, SurveyUnitLoad
 from .services import results_refresh
 
 CHUNK = 200_000
@@ -25,51 +24,67 @@ COPY_SQL = (
 
 @dataclass
 class UnitChanges:
-    """Which of the file's units would be rewritten (their answers differ from the stored ones)."""
+    """Which of the file's units would be rewritten (their answers differ from the stored ones),
+    and the file's rows as COPY lines (unit, respondent, date, answers), built once."""
 
     fingerprints: dict[int, tuple[int, str]]  # unit id -> (sheets, fingerprint) in the file
     changed: list[int]
     unchanged: list[int]
+    lines: np.ndarray | None = None  # fixed-width bytes, one per row
 
 
-def _escape(values: np.ndarray) -> pd.Series:
-    """Text for COPY's text format: backslash, tab and line ends escaped."""
-    text = pd.Series(values, dtype=object)
-    if text.str.contains(r"[\\\t\n\r]", regex=True).any():
-        text = (
-            text.str.replace("\\", "\\\\", regex=False)
-            .str.replace("\t", "\\t", regex=False)
-            .str.replace("\n", "\\n", regex=False)
-            .str.replace("\r", "\\r", regex=False)
+def _escaped(respondents: np.ndarray) -> np.ndarray:
+    """The ids as bytes for COPY's text format (backslash, tab and line ends escaped)."""
+    if any(c in "".join(respondents.tolist()) for c in "\\\t\n\r"):
+        respondents = np.array(
+            [
+                r.replace("\\", "\\\\")
+                .replace("\t", "\\t")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+                for r in respondents.tolist()
+            ],
+            dtype=object,
         )
-    return text
+    try:
+        return respondents.astype("S")  # ASCII ids, the common case: one C conversion
+    except UnicodeEncodeError:
+        return np.strings.encode(respondents.astype(str), "utf-8")
 
 
-def _answer_text(matrix: np.ndarray) -> pd.Series:
-    """Each row's answers as text, one character per question: '1'..'9', '.' for none."""
-    q = matrix.shape[1]
-    chars = np.ascontiguousarray(np.where(matrix == 0, 46, matrix + 48).astype(np.uint8))
-    return pd.Series(chars.view(f"S{q}").ravel().astype(f"U{q}"), dtype=object)
+def copy_lines(checked: Checked) -> np.ndarray:
+    """Every row as a COPY line without the survey id and the line end, built by numpy's string
+    ufuncs (C loops, no Python object per cell): unit, respondent, date, answers ('1'..'9', '.'
+    for none)."""
+    q = checked.matrix.shape[1]
+    chars = np.where(checked.matrix == 0, 46, checked.matrix + 48).astype(np.uint8)
+    answers = np.ascontiguousarray(chars).view(f"S{q}").ravel()
+    line = np.strings.add(checked.unit_ids.astype("S"), b"\t")
+    line = np.strings.add(line, _escaped(checked.respondents))
+    line = np.strings.add(line, b"\t")
+    line = np.strings.add(line, checked.dates.astype("S"))
+    line = np.strings.add(line, b"\t")
+    return np.strings.add(line, answers)
 
 
-def _lines(checked: Checked, index: np.ndarray) -> pd.Series:
-    """The rows `index` as COPY lines, without the survey id: unit, respondent, date, answers."""
-    return (
-        pd.Series(checked.unit_ids[index].astype(str), dtype=object)
-        + "\t"
-        + _escape(checked.respondents[index])
-        + "\t"
-        + pd.Series(checked.dates[index], dtype=object)
-        + "\t"
-        + _answer_text(checked.matrix[index])
-    )
+def _row_hashes(lines: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each fixed-width line (FNV-like over 8-byte words, vectorised)."""
+    width = lines.dtype.itemsize
+    padded = np.zeros((len(lines), -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = lines.view(np.uint8).reshape(len(lines), width)
+    words = padded.view(np.uint64)
+    h = np.full(len(lines), 0xCBF29CE484222325, dtype=np.uint64)
+    for k in range(words.shape[1]):
+        h = (h ^ words[:, k]) * np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(29)
+    return h
 
 
 def unit_changes(checked: Checked) -> UnitChanges:
-    """Fingerprint each unit's rows in the file (a sum of row hashes: the order of the rows does
+    """Fingerprint each unit's rows in the file (sums of row hashes: the order of the rows does
     not count) and compare with the stored ones."""
-    hashes = pd.util.hash_pandas_object(_lines(checked, np.arange(checked.rows)), index=False)
-    hashes = hashes.to_numpy()
+    lines = copy_lines(checked)
+    hashes = _row_hashes(lines)
     order = np.argsort(checked.unit_ids, kind="stable")
     units, starts, counts = np.unique(
         checked.unit_ids[order], return_index=True, return_counts=True
@@ -90,16 +105,17 @@ def unit_changes(checked: Checked) -> UnitChanges:
         fingerprints=fingerprints,
         changed=changed,
         unchanged=[u for u in fingerprints if u not in set(changed)],
+        lines=lines,
     )
 
 
-def _copy(checked: Checked, index: np.ndarray, progress: Progress) -> None:
-    prefix = f"{checked.survey.pk}\t"
-    n = len(index)
+def _copy(checked: Checked, lines: np.ndarray, progress: Progress) -> None:
+    prefix = f"{checked.survey.pk}\t".encode()
+    n = len(lines)
     with connection.cursor() as cursor, cursor.cursor.copy(COPY_SQL) as copy:
         for start in range(0, n, CHUNK):
-            lines = _lines(checked, index[start : start + CHUNK])
-            copy.write((prefix + ("\n" + prefix).join(lines.tolist()) + "\n").encode())
+            part = lines[start : start + CHUNK].tolist()
+            copy.write(prefix + (b"\n" + prefix).join(part) + b"\n")
             done = min(n, start + CHUNK)
             progress(
                 50 + 35 * done // n,
@@ -108,7 +124,9 @@ def _copy(checked: Checked, index: np.ndarray, progress: Progress) -> None:
 
 
 def _bulk(checked: Checked, index: np.ndarray, progress: Progress) -> None:
-    answers = _answer_text(checked.matrix[index]).tolist()
+    q = checked.matrix.shape[1]
+    chars = np.where(checked.matrix[index] == 0, 46, checked.matrix[index] + 48).astype(np.uint8)
+    answers = [a.decode() for a in np.ascontiguousarray(chars).view(f"S{q}").ravel().tolist()]
     n = len(index)
     for start in range(0, n, CHUNK // 20):
         part = index[start : start + CHUNK // 20]
@@ -168,12 +186,14 @@ def write_answers(
     survey = checked.survey
     if not changes.changed:
         return 0
+    # One import of a survey writes at a time (a second waits here for the first to commit).
+    Survey.objects.select_for_update().filter(pk=survey.pk).first()
     progress(47, _("Đang xoá phiếu cũ của các đơn vị có thay đổi"))
     # No signal or cascade hangs on answer sheets: Django deletes them in one DELETE.
     SurveyResponse.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
     index = np.flatnonzero(np.isin(checked.unit_ids, changes.changed))
     if connection.vendor == "postgresql":
-        _copy(checked, index, progress)
+        _copy(checked, changes.lines[index], progress)
     else:
         _bulk(checked, index, progress)
     progress(87, _("Đang tổng hợp kết quả"))

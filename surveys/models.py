@@ -140,8 +140,11 @@ class SurveyResponse(models.Model):
 
     No foreign key constraints in the database: PostgreSQL checks each one row by row at commit
     (two million trigger calls for a million sheets, more than the COPY itself). The import checks
-    every unit code first, and deleting a survey or a unit still cascades through the ORM. The
-    respondent's id is compared byte by byte ("C" collation): it is an id, not a name."""
+    every unit code first, and deleting a survey or a unit still cascades through the ORM. Nor a
+    unique index on the respondent: the import checks that each id appears once in the file and
+    in no other unit of the survey, and the writes of one survey are serialised (a row lock on the
+    survey); a unique index would make each row of a re-import visit the deleted row of the same
+    id. The respondent's id is compared byte by byte ("C" collation): it is an id, not a name."""
 
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, db_index=False, db_constraint=False
@@ -152,9 +155,7 @@ class SurveyResponse(models.Model):
     answers = models.CharField(max_length=200)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["survey", "respondent"], name="one_answer_sheet")
-        ]
+        # Serves the import: deleting a unit's sheets, the ids of the units a file leaves alone.
         indexes = [models.Index(fields=["survey", "unit"], name="survey_response_unit")]
 
     def __str__(self) -> str:

@@ -221,10 +221,6 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['survey', 'unit'], name='survey_response_unit'),
         ),
         migrations.AddConstraint(
-            model_name='surveyresponse',
-            constraint=models.UniqueConstraint(fields=('survey', 'respondent'), name='one_answer_sheet'),
-        ),
-        migrations.AddConstraint(
             model_name='surveyunitload',
             constraint=models.UniqueConstraint(fields=('survey', 'unit'), name='one_load_per_survey_unit'),
         ),
