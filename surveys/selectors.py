@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from units.models import Unit
 
 from .computation import Share, add_counts, mean_of, ranks, sample_required, share_of
@@ -184,6 +186,30 @@ def weakest_first(figure: UnitFigure) -> list[ElementFigure]:
 
 def recent_imports(survey: Survey, limit: int = 10):
     return SurveyImport.objects.filter(survey=survey).select_related("created_by")[:limit]
+
+
+PROGRESS_SECONDS = 3600
+
+
+def progress_key(job_id: int) -> str:
+    return f"surveys:import:{job_id}:progress"
+
+
+def import_progress(job: SurveyImport) -> tuple[int, str]:
+    """(percent, message) of a running job, as its worker last reported (kept in the cache), or
+    the job's own row once it is done."""
+    live = cache.get(progress_key(job.pk))
+    if live is not None and job.status not in FINISHED:
+        return live
+    return job.progress, job.message
+
+
+FINISHED = (
+    SurveyImport.Status.CHECKED,
+    SurveyImport.Status.INVALID,
+    SurveyImport.Status.APPLIED,
+    SurveyImport.Status.UNCHANGED,
+)
 
 
 def import_job(job_id: int) -> SurveyImport | None:
