@@ -6,6 +6,7 @@ touched, so the same answers imported again write nothing."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,6 +174,21 @@ def count_levels(checked: Checked, unit_ids: list[int]) -> list[SurveyQuestionSt
     return stats
 
 
+def _copy_stats(stats: list[SurveyQuestionStat]) -> None:
+    """The counts (units × questions rows) by COPY: ten thousand rows for 500 units."""
+    sql = (
+        "COPY surveys_surveyquestionstat (survey_id, unit_id, question_id, answers, favourable, "
+        "counts) FROM STDIN"
+    )
+    text = "".join(
+        f"{s.survey_id}\t{s.unit_id}\t{s.question_id}\t{s.answers}\t{s.favourable}\t"
+        f"{json.dumps(s.counts)}\n"
+        for s in stats
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        copy.write(text.encode())
+
+
 @transaction.atomic
 def write_answers(
     checked: Checked,
@@ -192,13 +208,19 @@ def write_answers(
     # No signal or cascade hangs on answer sheets: Django deletes them in one DELETE.
     SurveyResponse.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
     index = np.flatnonzero(np.isin(checked.unit_ids, changes.changed))
+    # Unit by unit: the (survey, unit) index then grows at its right edge, page after page.
+    index = index[np.argsort(checked.unit_ids[index], kind="stable")]
     if connection.vendor == "postgresql":
         _copy(checked, changes.lines[index], progress)
     else:
         _bulk(checked, index, progress)
     progress(87, _("Đang tổng hợp kết quả"))
     SurveyQuestionStat.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
-    SurveyQuestionStat.objects.bulk_create(count_levels(checked, changes.changed), batch_size=5000)
+    stats = count_levels(checked, changes.changed)
+    if connection.vendor == "postgresql":
+        _copy_stats(stats)
+    else:
+        SurveyQuestionStat.objects.bulk_create(stats, batch_size=5000)
     SurveyUnitLoad.objects.bulk_create(
         [
             SurveyUnitLoad(
