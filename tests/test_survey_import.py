@@ -247,3 +247,15 @@ def test_copy_survey_carries_the_definition_forward(defined):
         ("P1", False),
     ]
     assert copy.questions.get(code="Q2").criterion_code == "2.1"
+
+
+def test_a_running_jobs_progress_is_read_from_the_cache_then_from_its_row(defined):
+    from surveys.jobs import _progress
+    from surveys.selectors import import_progress
+
+    job = SurveyImport.objects.create(survey=defined, status=SurveyImport.Status.APPLYING)
+    _progress(job)(64, "Đang ghi 400000/1000000 phiếu")
+    assert import_progress(job) == (64, "Đang ghi 400000/1000000 phiếu")
+    SurveyImport.objects.filter(pk=job.pk).update(status=SurveyImport.Status.APPLIED, progress=100)
+    job.refresh_from_db()
+    assert import_progress(job) == (100, "")
