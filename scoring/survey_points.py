@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -92,7 +92,21 @@ def survey_points_apply(*, survey: Survey) -> int:
             continue
         touched.add(assessment)
     CriterionScore.objects.bulk_create(create)
-    CriterionScore.objects.bulk_update(update, ["appraised_points", "points", "updated_at"])
+    if update and connection.vendor != "postgresql":  # the SQLite demo
+        CriterionScore.objects.bulk_update(update, ["appraised_points", "points", "updated_at"])
+    elif update:  # one UPDATE … FROM unnest(…): bulk_update's CASE per row takes seconds
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE scoring_criterionscore s SET appraised_points = v.appraised, "
+                "points = v.points, updated_at = %s FROM unnest(%s::bigint[], %s::numeric[], "
+                "%s::numeric[]) AS v(id, appraised, points) WHERE s.id = v.id",
+                [
+                    now,
+                    [s.pk for s in update],
+                    [s.appraised_points for s in update],
+                    [s.points for s in update],
+                ],
+            )
     for assessment in touched:
         recompute_on_commit(assessment.period_id, [assessment.unit_id])
     return len(create) + len(update)
