@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test lint format messages vendor bench-recompute bench-dashboards screenshots clean
+.PHONY: install chromium run test lint format messages vendor bench-recompute bench-dashboards bench-surveys screenshots clean
 
 # WeasyPrint (the PDF reports) subsets fonts with HarfBuzz; without libharfbuzz-subset it falls back
 # to fontTools, slower, and warns (an error in the test suite). Debian's package, installed with apt.
@@ -86,3 +86,7 @@ clean:
 # The score import benchmark: 200,000 rows checked and applied at national scale on PostgreSQL.
 bench-import: install
 	$(BIN)/python bench/import_scores.py
+
+# The survey import benchmark: 1,000,000 SIPAS answer sheets imported and aggregated on PostgreSQL.
+bench-surveys: install
+	$(BIN)/python bench/survey_import.py

@@ -338,3 +338,29 @@ def cell(row: list, index: int | None):
     if index is None or index >= len(row):
         return None
     return row[index]
+
+
+def csv_text(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file (NFC) and its delimiter, after the same checks and decoding as
+    read_tables (size cap, old or encrypted Excel, BOM, UTF-16, Windows-1258, binary content), for
+    readers that parse a large file themselves (the survey answers, with pandas)."""
+    if not data:
+        raise TableError(_("Tệp rỗng."))
+    if len(data) > MAX_FILE_BYTES:
+        raise TableError(
+            _("Tệp lớn hơn %(mb)s MB: hãy chia tệp.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    if data.startswith(OLE2_MAGIC):
+        _refuse_encrypted_or_old(data)
+    text = _decode(data)
+    if _looks_binary(text):
+        raise TableError(_("Tệp không phải là bảng tính Excel (.xlsx) hay tệp CSV."))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    first_line = re.split(r"\r\n|\r|\n", text[:65536], maxsplit=1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    if first_line.count(delimiter) == 0:
+        raise TableError(
+            _("Tệp không phải là bảng tính: không tìm thấy các cột phân cách bằng dấu phẩy.")
+        )
+    return text, delimiter

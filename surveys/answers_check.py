@@ -1,17 +1,20 @@
-"""Reading and checking an answers file, whole, before anything is written (pure of writes).
+"""Reading and checking an answers file, whole, before anything is written (no writes here).
 
 One row per respondent: the respondent's id, the unit's code, the date and one column per question
-(its code as the header), answers on the survey's scale, blank for no answer. The file is read with
-pandas, every column as a category: a million rows × twenty questions are a few tens of MB of codes,
-and every check runs once per distinct value, not per cell. Errors name their row (as Excel
-numbers it, the header being row 1) and column.
+(its code as the header), answers on the survey's scale, blank for no answer; other columns are
+ignored (and named in the preview). CSV is decoded as every import decodes it (core.tabular: BOM,
+UTF-16, Windows-1258, NFC, comma/semicolon/tab) and parsed by pandas' C reader: every column but
+the respondent's as a category, so that each check runs once per distinct value, not once per
+cell, and a million rows × twenty questions end as a matrix of 20 MB. XLSX goes through
+core.tabular.read_tables (its caps bound an .xlsx to a few hundred thousand cells' rows). Errors
+name their row (as Excel numbers it, the header being row 1) and column.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,11 +23,15 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
-from core.tabular import OLE2_MAGIC, XLSX_MAGIC, Problem, TableError, header_key, nfc
+from core.limits import MAX_COLUMNS
+from core.tabular import XLSX_MAGIC, Problem, TableError, csv_text, header_key, nfc, read_tables
 from units.models import Unit
 
-from .models import Survey, SurveyResponse
+from .models import Survey, SurveyResponse, SurveyUnitLoad
 
+# A province's SIPAS is tens of thousands of sheets; a national-scale file, a million. The file
+# size cap (core.limits.MAX_FILE_BYTES) is the score import's.
+MAX_ANSWER_ROWS = 2_000_000
 MAX_ERRORS = 200
 COLUMNS = {
     "respondent": ("mã phiếu", "ma phieu", "phiếu", "người trả lời", "respondent", "respondent id"),
@@ -34,24 +41,28 @@ COLUMNS = {
 Progress = Callable[[int, str], None]
 
 
-def _quiet(percent: int, message: str) -> None:
-    pass
+def quiet(percent: int, message: str) -> None:
+    """A progress callback that says nothing."""
+
+
+_quiet = quiet  # the name the first callers used
 
 
 @dataclass
 class Checked:
-    """A checked file: what would be written, or the errors that stop it."""
+    """A checked file: what would be written (one entry per respondent), or the errors."""
 
     survey: Survey
     digest: str
     rows: int = 0
     errors: list[Problem] = field(default_factory=list)
     error_count: int = 0
-    unit_ids: np.ndarray | None = None  # per row
-    respondents: np.ndarray | None = None  # per row, str
-    dates: np.ndarray | None = None  # per row, ISO text or "\\N"
-    matrix: np.ndarray | None = None  # rows × questions, 0 = no answer
+    unit_ids: np.ndarray | None = None  # int64 per row
+    respondents: np.ndarray | None = None  # str per row
+    dates: np.ndarray | None = None  # ISO text or "\\N" per row
+    matrix: np.ndarray | None = None  # int8, rows × questions, 0 = no answer
     question_ids: list[int] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # columns the survey does not ask
     preview: dict = field(default_factory=dict)
 
     @property
@@ -64,52 +75,99 @@ class Checked:
             self.errors.append(Problem(sheet="", row=row, column=column, message=message))
 
 
-def read_frame(data: bytes, filename: str = "") -> pd.DataFrame:
-    """The file as a DataFrame of categories (blank cells are ""), or TableError."""
-    if not data:
-        raise TableError(_("Tệp rỗng."))
-    if data.startswith(OLE2_MAGIC):
-        raise TableError(
-            _(
-                "Tệp Excel định dạng cũ (.xls) chưa được hỗ trợ: hãy lưu lại dưới dạng .xlsx hoặc CSV."
-            )
-        )
+def _too_many_rows() -> TableError:
+    return TableError(
+        _("Tệp có hơn %(rows)s dòng: hãy chia tệp.")
+        % {"rows": f"{MAX_ANSWER_ROWS:,}".replace(",", ".")}
+    )
+
+
+def _header(labels: list[str]) -> None:
+    """Refuse a header that names a column twice (pandas would rename the second)."""
+    seen: dict[str, str] = {}
+    for label in labels:
+        key = header_key(label)
+        if key and key in seen:
+            problem = Problem("", 1, label, _("Tên cột bị trùng."))
+            raise TableError(str(problem), [problem])
+        seen[key] = label
+    if len(labels) > MAX_COLUMNS:
+        raise TableError(_("Tệp có hơn %(columns)s cột: hãy chia tệp.") % {"columns": MAX_COLUMNS})
+
+
+def _wanted(labels: list[str], codes: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The file's label of each known column and question (by header_key), and the others."""
+    by_key = {header_key(label): label for label in labels}
+    found: dict[str, str] = {}
+    for key, aliases in COLUMNS.items():
+        for alias in (key, *aliases):
+            if header_key(alias) in by_key:
+                found[key] = by_key[header_key(alias)]
+                break
+    for code in codes:
+        if header_key(code) in by_key:
+            found[f"q:{code}"] = by_key[header_key(code)]
+    used = set(found.values())
+    return found, [label for label in labels if label not in used and label.strip()]
+
+
+def read_frame(
+    data: bytes, codes: list[str], filename: str = ""
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """The file's known columns as text (blank = ""), indexed by row number; the respondent's as
+    str, the others as categories. Returns (frame, where each key was found, ignored labels)."""
+    if data.startswith(XLSX_MAGIC):
+        sheet = read_tables(data, filename)[0]
+        _header(sheet.labels)
+        found, ignored = _wanted(sheet.labels, codes)
+        if len(sheet.rows) > MAX_ANSWER_ROWS:
+            raise _too_many_rows()
+        position = {label: i for i, label in enumerate(sheet.labels)}
+        columns = {
+            label: [
+                nfc(row[position[label]]) if position[label] < len(row) else ""
+                for _n, row in sheet.rows
+            ]
+            for label in found.values()
+        }
+        frame = pd.DataFrame(columns, index=[n for n, _row in sheet.rows])
+        for key, label in found.items():
+            if key != "respondent":
+                frame[label] = frame[label].astype("category")
+        return frame, found, ignored
+    text, delimiter = csv_text(data)
+    first = text[: text.find("\n")] if "\n" in text else text
+    labels = [nfc(c) for c in next(csv.reader([first.rstrip("\r")], delimiter=delimiter))]
+    _header(labels)
+    found, ignored = _wanted(labels, codes)
+    if text.count("\n") > MAX_ANSWER_ROWS + 1:
+        raise _too_many_rows()
+    if not found:
+        return pd.DataFrame(), found, ignored
+    dtypes = dict.fromkeys(found.values(), "category")
+    if "respondent" in found:
+        dtypes[found["respondent"]] = str
     try:
-        if data.startswith(XLSX_MAGIC):
-            frame = pd.read_excel(io.BytesIO(data), engine="calamine", dtype=str)
-            return frame.fillna("").astype("category")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1258")
-        if "\x00" in text[:4096]:
-            raise TableError(_("Tệp không phải là bảng tính Excel (.xlsx) hay tệp CSV."))
-        if not unicodedata.is_normalized("NFC", text):
-            text = unicodedata.normalize("NFC", text)
-        first_line = text.split("\n", 1)[0]
-        delimiter = max(",;\t", key=first_line.count)
-        if first_line.count(delimiter) == 0:
-            raise TableError(
-                _("Tệp không phải là bảng tính: không tìm thấy các cột phân cách bằng dấu phẩy.")
-            )
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
-            dtype="category",
+            usecols=list(found.values()),
+            dtype=dtypes,
             keep_default_na=False,
             na_filter=False,
-            skip_blank_lines=True,
+            skip_blank_lines=False,
+            engine="c",
         )
-    except TableError:
-        raise
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except pd.errors.ParserError as exc:
+        raise TableError(_("Không đọc được tệp CSV: %(error)s") % {"error": exc}) from None
+    except (ValueError, UnicodeError) as exc:
         raise TableError(_("Không đọc được tệp: %(error)s") % {"error": exc}) from None
-    except Exception as exc:  # calamine's own errors for broken archives
-        raise TableError(_("Không đọc được tệp: %(error)s") % {"error": exc}) from None
+    frame.index = np.arange(2, len(frame) + 2)
+    return frame, found, ignored
 
 
 def _level(value: str, scale: int) -> int:
-    """0 for a blank cell, the level 1..scale, or -1 for anything else."""
+    """0 for a blank cell, the level 1..scale, or -1 for anything else ("4", "4.0", "4,0")."""
     text = nfc(value)
     if not text:
         return 0
@@ -127,7 +185,7 @@ def _date(value: str) -> str | None:
     text = nfc(value)
     if not text:
         return ""
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y"):
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
@@ -135,158 +193,180 @@ def _date(value: str) -> str | None:
     return None
 
 
-def _per_value(column: pd.Series, fn) -> tuple[np.ndarray, np.ndarray, list]:
-    """fn applied once per distinct value: (results per row, codes per row, the distinct values)."""
-    categories = list(column.cat.categories)
-    results = [fn(str(c)) for c in categories] + [fn("")]  # code -1 (missing) reads as blank
+def per_value(column: pd.Series, fn, blank) -> tuple[np.ndarray, np.ndarray, list]:
+    """fn applied once per distinct value of a categorical column: (result per row, category
+    code per row, the distinct values); a missing cell (a short row) gives `blank`."""
+    categories = [str(c) for c in column.cat.categories]
+    results = [fn(c) for c in categories] + [blank]  # code -1 indexes the last: missing
     codes = column.cat.codes.to_numpy()
     return np.asarray(results, dtype=object)[codes], codes, categories
 
 
+def _report(checked: Checked, rows: np.ndarray, bad: np.ndarray, column: str, message) -> None:
+    """One problem per bad row (the first MAX_ERRORS written out), message(i) for row index i."""
+    for i in bad[:MAX_ERRORS]:
+        checked.problem(int(rows[i]), column, message(i))
+    checked.error_count += max(0, len(bad) - MAX_ERRORS)
+
+
 def check_answers(
-    survey: Survey, data: bytes, filename: str = "", progress: Progress = _quiet
+    survey: Survey, data: bytes, filename: str = "", progress: Progress = quiet
 ) -> Checked:
     """Read and check the whole file; nothing is written."""
     checked = Checked(survey=survey, digest=hashlib.sha256(data).hexdigest())
+    questions = list(survey.questions.order_by("order", "code"))
+    if not questions:
+        checked.problem(None, "", _("Cuộc điều tra chưa có câu hỏi nào."))
+        return checked
     progress(2, _("Đang đọc tệp"))
     try:
-        frame = read_frame(data, filename)
+        frame, found, checked.ignored = read_frame(data, [q.code for q in questions], filename)
     except TableError as exc:
-        checked.problem(None, "", str(exc))
+        for p in exc.problems or [Problem("", None, "", str(exc))]:
+            checked.problem(p.row, p.column, p.message)
         return checked
-    checked.rows = rows = len(frame)
-    progress(20, _("Đang kiểm tra %(rows)s dòng") % {"rows": rows})
-    headers = {header_key(c): c for c in frame.columns}
-    found: dict[str, str] = {}
-    for key, aliases in COLUMNS.items():
-        for alias in (key, *aliases):
-            if header_key(alias) in headers:
-                found[key] = headers[header_key(alias)]
-                break
-    questions = list(survey.questions.order_by("order", "code"))
     for key in ("respondent", "unit"):
         if key not in found:
             checked.problem(1, COLUMNS[key][0], _("Thiếu cột bắt buộc."))
     for q in questions:
-        if header_key(q.code) not in headers:
+        if f"q:{q.code}" not in found:
             checked.problem(1, q.code, _("Thiếu cột của câu hỏi %(code)s.") % {"code": q.code})
-    if not questions:
-        checked.problem(None, "", _("Cuộc điều tra chưa có câu hỏi nào."))
     if not checked.ok:
         return checked
-    if rows == 0:
+    progress(20, _("Đang kiểm tra %(rows)s dòng") % {"rows": len(frame)})
+    scale = survey.scale_max
+    matrix = np.zeros((len(frame), len(questions)), dtype=np.int8)
+    bad_levels = []
+    for j, q in enumerate(questions):
+        levels, codes, categories = per_value(
+            frame[found[f"q:{q.code}"]], lambda v: _level(v, scale), 0
+        )
+        levels = levels.astype(np.int8)
+        bad_levels.append((q, levels < 0, codes, categories))
+        matrix[:, j] = np.maximum(levels, 0)
+    respondents = (
+        frame[found["respondent"]].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    )
+    unit_column = frame[found["unit"]]
+    date_column = frame[found["date"]] if "date" in found else None
+    # Rows with nothing in them (blank lines) are skipped, as every import skips them.
+    unit_filled = per_value(unit_column, lambda v: bool(nfc(v)), False)[0].astype(bool)
+    filled = (respondents != "") | unit_filled | (matrix > 0).any(axis=1)
+    if not filled.all():
+        keep = np.flatnonzero(filled)
+        frame, matrix, respondents = frame.iloc[keep], matrix[keep], respondents[keep]
+        unit_column = frame[found["unit"]]
+        date_column = frame[found["date"]] if "date" in found else None
+        bad_levels = [(q, bad[keep], codes[keep], cats) for q, bad, codes, cats in bad_levels]
+    rows = frame.index.to_numpy()
+    checked.rows = n = len(rows)
+    if n == 0:
         checked.problem(None, "", _("Tệp không có dòng dữ liệu nào."))
         return checked
 
-    def row_of(i: int) -> int:
-        return int(i) + 2
-
     # Respondents: present, and once each.
-    respondents = frame[found["respondent"]].astype(str).str.strip().to_numpy()
-    resp_col = found["respondent"]
-    for i in np.flatnonzero(respondents == "")[:MAX_ERRORS]:
-        checked.problem(row_of(i), resp_col, _("Thiếu mã phiếu."))
-    checked.error_count += max(0, int((respondents == "").sum()) - MAX_ERRORS)
+    column = found["respondent"]
+    _report(
+        checked, rows, np.flatnonzero(respondents == ""), column, lambda i: _("Thiếu mã phiếu.")
+    )
     series = pd.Series(respondents)
     duplicated = series.duplicated(keep="first").to_numpy() & (respondents != "")
     if duplicated.any():
-        involved = series[series.isin(series[duplicated])]
-        first_row = pd.Series(involved.index, index=involved.index).groupby(involved).min()
-        for i in np.flatnonzero(duplicated):
-            value = respondents[i]
-            checked.problem(
-                row_of(i),
-                resp_col,
+        first_index = series[~series.duplicated(keep="first")]
+        first_row = dict(
+            zip(first_index.to_numpy(), rows[first_index.index.to_numpy()], strict=True)
+        )
+        _report(
+            checked,
+            rows,
+            np.flatnonzero(duplicated),
+            column,
+            lambda i: (
                 _("Mã phiếu “%(id)s” trùng với dòng %(row)s.")
-                % {"id": value, "row": row_of(first_row[value])},
-            )
+                % {"id": respondents[i], "row": first_row[respondents[i]]}
+            ),
+        )
     # Units: known codes (NFC, trimmed, any case).
     known = {code.lower(): pk for code, pk in Unit.objects.values_list("code", "pk")}
-    unit_col = found["unit"]
-    unit_ids, codes, categories = _per_value(
-        frame[unit_col], lambda v: known.get(nfc(v).lower(), -1)
+    unit_ids, codes, categories = per_value(
+        unit_column, lambda v: known.get(nfc(v).lower(), -1), -1
     )
     unit_ids = unit_ids.astype(np.int64)
-    for i in np.flatnonzero(unit_ids < 0)[:MAX_ERRORS]:
-        value = categories[codes[i]] if codes[i] >= 0 else ""
-        checked.problem(
-            row_of(i),
-            unit_col,
-            _("Mã đơn vị “%(code)s” không có trong danh mục đơn vị.") % {"code": value}
-            if value
-            else _("Thiếu mã đơn vị."),
-        )
-    checked.error_count += max(0, int((unit_ids < 0).sum()) - MAX_ERRORS)
+    _report(
+        checked,
+        rows,
+        np.flatnonzero(unit_ids < 0),
+        found["unit"],
+        lambda i: (
+            _("Mã đơn vị “%(code)s” không có trong danh mục đơn vị.")
+            % {"code": categories[codes[i]]}
+            if codes[i] >= 0 and nfc(categories[codes[i]])
+            else _("Thiếu mã đơn vị.")
+        ),
+    )
     # Dates: blank or a date.
-    if "date" in found:
-        dates, codes, categories = _per_value(frame[found["date"]], _date)
-        bad = np.flatnonzero(pd.isna(dates))
-        for i in bad[:MAX_ERRORS]:
-            checked.problem(
-                row_of(i),
-                found["date"],
-                _("Ngày “%(value)s” không đọc được (dd/mm/yyyy).")
-                % {"value": categories[codes[i]]},
-            )
-        checked.error_count += max(0, len(bad) - MAX_ERRORS)
+    if date_column is not None:
+        dates, codes, categories = per_value(date_column, _date, "")
+        _report(
+            checked,
+            rows,
+            np.flatnonzero(pd.isna(dates)),
+            found["date"],
+            lambda i: (
+                _("Ngày “%(value)s” không đọc được (dd/mm/yyyy).") % {"value": categories[codes[i]]}
+            ),
+        )
         dates = np.where(dates == "", "\\N", dates)
     else:
-        dates = np.full(rows, "\\N", dtype=object)
+        dates = np.full(n, "\\N", dtype=object)
     # Answers: blank or a level of the scale.
-    progress(40, _("Đang kiểm tra câu trả lời"))
-    scale = survey.scale_max
-    matrix = np.zeros((rows, len(questions)), dtype=np.int8)
-    for j, q in enumerate(questions):
-        column = headers[header_key(q.code)]
-        levels, codes, categories = _per_value(frame[column], lambda v: _level(v, scale))
-        levels = levels.astype(np.int8)
-        bad = np.flatnonzero(levels < 0)
-        for i in bad[:MAX_ERRORS]:
-            checked.problem(
-                row_of(i),
-                column,
+    progress(35, _("Đang kiểm tra câu trả lời"))
+    for q, bad, codes, categories in bad_levels:
+        _report(
+            checked,
+            rows,
+            np.flatnonzero(bad),
+            found[f"q:{q.code}"],
+            lambda i, codes=codes, categories=categories: (
                 _("Câu trả lời “%(value)s” nằm ngoài thang 1–%(scale)s.")
-                % {"value": categories[codes[i]], "scale": scale},
-            )
-        checked.error_count += max(0, len(bad) - MAX_ERRORS)
-        matrix[:, j] = np.maximum(levels, 0)
-    # Respondents already in the survey for units this file does not replace.
-    file_units = set(np.unique(unit_ids[unit_ids >= 0]).tolist())
-    others = set(
-        SurveyResponse.objects.filter(survey=survey)
-        .exclude(unit_id__in=file_units)
-        .values_list("respondent", flat=True)
-    )
-    if others:
-        for i in np.flatnonzero(series.isin(others).to_numpy()):
-            checked.problem(
-                row_of(i),
-                resp_col,
-                _("Mã phiếu “%(id)s” đã có trong cuộc điều tra, ở đơn vị khác.")
-                % {"id": respondents[i]},
-            )
-    del frame
+                % {"value": categories[codes[i]], "scale": scale}
+            ),
+        )
+    _elsewhere(checked, rows, respondents, unit_ids, column)
     checked.unit_ids = unit_ids
     checked.respondents = respondents
     checked.dates = dates
     checked.matrix = matrix
     checked.question_ids = [q.pk for q in questions]
-    checked.preview = _preview(checked, questions)
-    progress(50, _("Đã kiểm tra"))
+    progress(45, _("Đã kiểm tra"))
     return checked
 
 
-def _preview(checked: Checked, questions) -> dict:
-    ids, counts = np.unique(checked.unit_ids[checked.unit_ids >= 0], return_counts=True)
-    names = dict(Unit.objects.filter(pk__in=ids.tolist()).values_list("pk", "name"))
-    answered = int((checked.matrix > 0).sum())
-    return {
-        "rows": checked.rows,
-        "questions": len(questions),
-        "answers": answered,
-        "blank": int(checked.matrix.size - answered),
-        "units": [
-            {"name": names.get(int(pk), ""), "rows": int(n)}
-            for pk, n in sorted(zip(ids, counts, strict=True), key=lambda x: -x[1])
-        ],
-    }
+def _elsewhere(checked: Checked, rows, respondents, unit_ids, column: str) -> None:
+    """Respondents the survey already holds under a unit this file does not replace."""
+    file_units = set(np.unique(unit_ids[unit_ids >= 0]).tolist())
+    other_units = [
+        pk
+        for pk in SurveyUnitLoad.objects.filter(survey=checked.survey).values_list(
+            "unit_id", flat=True
+        )
+        if pk not in file_units
+    ]
+    if not other_units:
+        return
+    others = set(
+        SurveyResponse.objects.filter(survey=checked.survey, unit_id__in=other_units).values_list(
+            "respondent", flat=True
+        )
+    )
+    if others:
+        _report(
+            checked,
+            rows,
+            np.flatnonzero(pd.Series(respondents).isin(others).to_numpy()),
+            column,
+            lambda i: (
+                _("Mã phiếu “%(id)s” đã có trong cuộc điều tra, ở đơn vị khác.")
+                % {"id": respondents[i]}
+            ),
+        )

@@ -1,5 +1,6 @@
 """The survey's arithmetic, pure (no ORM): shares with their 95 % Wilson interval, means on the
-scale, weighted percents and sample sizes (n = N / (1 + N·e²))."""
+scale, weighted percents (A/B/C/D) with a normal interval, sample sizes (n = N / (1 + N·e²)) and
+ranks with ties (1, 2, 2, 4)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ Z95 = 1.959963984540054
 
 @dataclass(frozen=True)
 class Share:
-    """k favourable answers out of n, as percents (None when nobody answered)."""
+    """k favourable answers out of n, as percents (None when nobody answered). `score` is the
+    percent the survey's formula gives (the share, or the weighted levels) and `low`/`high` its
+    95 % interval (Wilson for a share)."""
 
     answers: int
     favourable: int
@@ -20,7 +23,7 @@ class Share:
     low: float | None
     high: float | None
     mean: float | None
-    score: float | None  # the percent the survey's formula gives (share or weighted)
+    score: float | None
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -42,6 +45,15 @@ def sample_size(population: int, margin: float | Decimal = 0.05) -> int:
     return math.ceil(population / (1 + population * e * e) - 1e-9)
 
 
+def sample_required(population: int | None, margin: float | Decimal = 0.05) -> int:
+    """The plan's sample, or with no population known the most any plan asks for: 1 / e²
+    (400 answers for e = 5 %), the limit of N / (1 + N·e²) as N grows."""
+    if population is None:
+        e = float(margin)
+        return math.ceil(1 / (e * e) - 1e-9)
+    return sample_size(population, margin)
+
+
 def weighted_percent(counts: list[int], weights: list[float]) -> float | None:
     """The answers weighted level by level (weights in %, level 1 first)."""
     n = sum(counts)
@@ -50,17 +62,45 @@ def weighted_percent(counts: list[int], weights: list[float]) -> float | None:
     return sum(c * float(w) for c, w in zip(counts, weights, strict=False)) / n
 
 
+def weighted_interval(
+    counts: list[int], weights: list[float], z: float = Z95
+) -> tuple[float, float]:
+    """The 95 % interval of a weighted percent (mean ± z·sd/√n, within 0..100): the Wilson interval
+    is for shares, the weights make a mean."""
+    n = sum(counts)
+    if not n:
+        raise ValueError("n must be positive")
+    values = [float(w) for w in weights] + [0.0] * max(0, len(counts) - len(weights))
+    mean = sum(c * v for c, v in zip(counts, values, strict=False)) / n
+    variance = sum(c * (v - mean) ** 2 for c, v in zip(counts, values, strict=False)) / n
+    half = z * math.sqrt(variance / n)
+    return max(0.0, mean - half), min(100.0, mean + half)
+
+
+def ranks(values: list[float | None], places: int = 2) -> list[int | None]:
+    """Competition ranks of the values, highest first, equal (to `places` decimals) sharing a rank
+    and the next skipping (1, 2, 2, 4); None stays unranked."""
+    rounded = [None if v is None else round(v, places) for v in values]
+    ordered = sorted((v for v in rounded if v is not None), reverse=True)
+    first = {}
+    for position, v in enumerate(ordered, start=1):
+        first.setdefault(v, position)
+    return [None if v is None else first[v] for v in rounded]
+
+
 def share_of(counts: list[int], favourable_from: int, weights: list | None = None) -> Share:
     """Counts per level (level 1 first) summed into a Share; `weights` switches the formula."""
     n = sum(counts)
     k = sum(counts[favourable_from - 1 :])
     if not n:
         return Share(0, 0, None, None, None, None, None)
-    low, high = wilson(k, n)
     mean = sum((i + 1) * c for i, c in enumerate(counts)) / n
     percent = 100 * k / n
-    score = weighted_percent(counts, weights) if weights else percent
-    return Share(n, k, percent, 100 * low, 100 * high, mean, score)
+    if weights:
+        low, high = weighted_interval(counts, weights)
+        return Share(n, k, percent, low, high, mean, weighted_percent(counts, weights))
+    low, high = wilson(k, n)
+    return Share(n, k, percent, 100 * low, 100 * high, mean, percent)
 
 
 def add_counts(rows: list[list[int]], levels: int) -> list[int]:

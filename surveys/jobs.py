@@ -5,10 +5,12 @@ Celery tasks in surveys.tasks (eagerly in the demo and the tests)."""
 from __future__ import annotations
 
 from celery import signature
+from django.core.cache import cache
 from django.db import transaction
 
 from .importing import import_answers
 from .models import SurveyImport
+from .selectors import PROGRESS_SECONDS, progress_key
 
 S = SurveyImport.Status
 # The Celery tasks of surveys.tasks, sent by name (that module imports this one).
@@ -22,8 +24,11 @@ def job_send(task: str, job: SurveyImport) -> None:
 
 
 def _progress(job: SurveyImport):
+    """Progress goes to the cache, not the job's row: the import writes inside one transaction
+    (the row's update would not be seen before the commit) and on a connection busy with COPY."""
+
     def report(percent: int, message: str) -> None:
-        SurveyImport.objects.filter(pk=job.pk).update(progress=percent, message=message[:255])
+        cache.set(progress_key(job.pk), (percent, message[:255]), PROGRESS_SECONDS)
 
     return report
 
@@ -44,7 +49,9 @@ def _finish(job: SurveyImport, outcome, status) -> None:
     job.preview = outcome.preview
     job.digest = outcome.digest
     job.progress = 100
-    job.save(update_fields=["status", "rows", "errors", "preview", "digest", "progress"])
+    job.message = ""
+    job.save(update_fields=["status", "rows", "errors", "preview", "digest", "progress", "message"])
+    cache.delete(progress_key(job.pk))
 
 
 def import_check(job_id: int) -> None:
@@ -61,12 +68,19 @@ def import_check(job_id: int) -> None:
 
 
 def import_apply(job_id: int) -> None:
-    job = SurveyImport.objects.select_related("survey").get(pk=job_id)
-    if job.status != S.CHECKED:
+    # Claimed by one conditional UPDATE: a second run of the task (a retry, a double click)
+    # finds nothing to do.
+    if not SurveyImport.objects.filter(pk=job_id, status=S.CHECKED).update(
+        status=S.APPLYING, progress=0
+    ):
         return
-    SurveyImport.objects.filter(pk=job.pk).update(status=S.APPLYING, progress=0)
+    job = SurveyImport.objects.select_related("survey").get(pk=job_id)
     outcome = import_answers(
-        survey=job.survey, data=_read(job), filename=job.filename, progress=_progress(job)
+        survey=job.survey,
+        data=_read(job),
+        filename=job.filename,
+        progress=_progress(job),
+        job=job,
     )
     status = {"applied": S.APPLIED, "unchanged": S.UNCHANGED}.get(outcome.status, S.INVALID)
     _finish(job, outcome, status)

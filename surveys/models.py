@@ -42,6 +42,15 @@ class Survey(TimeStampedModel):
         _("sai số cho phép"), max_digits=4, decimal_places=3, default=Decimal("0.05")
     )
     criterion_code = models.CharField(_("tiêu chí được chấm"), max_length=20, blank=True)
+    # The survey of the year before that this one was copied from: trends follow the chain.
+    continues_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="continued_by",
+        verbose_name=_("tiếp nối cuộc điều tra"),
+    )
 
     class Meta:
         ordering = ["-year", "kind"]
@@ -70,6 +79,9 @@ class SurveyElement(models.Model):
     name = models.CharField(_("tên yếu tố"), max_length=255)
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
     criterion_code = models.CharField(_("tiêu chí được chấm"), max_length=20, blank=True)
+    # SIPAS's index is the mean of its five elements; the policy groups asked since 2022 are
+    # reported beside it, not in it.
+    in_index = models.BooleanField(_("tính vào chỉ số chung"), default=True)
 
     class Meta:
         ordering = ["survey", "order", "code"]
@@ -123,23 +135,54 @@ class SurveyPlan(models.Model):
 
 class SurveyResponse(models.Model):
     """One respondent's answers: one character per question in the survey's order, '1'..'9', or
-    '.' for no answer. Written in bulk by COPY; one row per respondent keeps a million answers
-    sheets a million rows, not twenty million."""
+    '.' for no answer. Written in bulk by COPY; one row per respondent keeps a million answer
+    sheets a million rows, not twenty million.
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False)
-    respondent = models.CharField(max_length=64)
+    No foreign key constraints in the database: PostgreSQL checks each one row by row at commit
+    (two million trigger calls for a million sheets, more than the COPY itself). The import checks
+    every unit code first, and deleting a survey or a unit still cascades through the ORM. Nor a
+    unique index on the respondent: the import checks that each id appears once in the file and
+    in no other unit of the survey, and the writes of one survey are serialised (a row lock on the
+    survey); a unique index would make each row of a re-import visit the deleted row of the same
+    id. The respondent's id is compared byte by byte ("C" collation): it is an id, not a name."""
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False, db_constraint=False)
+    respondent = models.CharField(max_length=64, db_collation="C")
     answered_on = models.DateField(null=True)
     answers = models.CharField(max_length=200)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["survey", "respondent"], name="one_answer_sheet")
-        ]
+        # Serves the import: deleting a unit's sheets, the ids of the units a file leaves alone.
         indexes = [models.Index(fields=["survey", "unit"], name="survey_response_unit")]
 
     def __str__(self) -> str:
         return f"{self.survey_id} · {self.respondent}"
+
+
+class SurveyUnitLoad(models.Model):
+    """What the answers of one unit in a survey are, as last written: how many sheets, and a
+    fingerprint of their content (the order of the rows does not count). An import rewrites only
+    the units whose fingerprint changed, so the same answers imported again write nothing."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="loads")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    respondents = models.PositiveIntegerField(_("số phiếu"), default=0)
+    fingerprint = models.CharField(max_length=32)
+    job = models.ForeignKey(
+        "SurveyImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "unit"], name="one_load_per_survey_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} · {self.unit_id}: {self.respondents}"
 
 
 class SurveyQuestionStat(models.Model):
@@ -174,6 +217,7 @@ class SurveyImport(models.Model):
         UNCHANGED = "unchanged", _("Không thay đổi")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="imports")
+    # Empty for a file imported with `manage.py import_survey` (the log keeps its digest).
     file = models.FileField(upload_to="survey-imports/", blank=True)
     filename = models.CharField(max_length=255, blank=True)
     digest = models.CharField(max_length=64, blank=True)
@@ -198,8 +242,11 @@ class SurveyImport(models.Model):
 
 
 class SurveyResult(models.Model):
-    """A unit's result in a survey, as a share of favourable answers (%), optionally for one
-    survey-derived criterion."""
+    """A unit's result in a survey, in % (the survey's formula: the share of favourable answers or
+    the weighted levels): the unit's index (criterion empty), or the percent that sets one
+    survey-derived criterion's points (maximum × percent), with what it was computed from
+    (`basis`: the index, element codes or question codes). `low`/`high` bound it at 95 %
+    (Wilson); `short` says the unit has fewer answers than its sample plan asks for."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="results")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="survey_results")
@@ -208,6 +255,14 @@ class SurveyResult(models.Model):
     )
     percent = models.DecimalField(_("tỷ lệ hài lòng (%)"), max_digits=5, decimal_places=2)
     respondents = models.PositiveIntegerField(_("số phiếu hợp lệ"), default=0)
+    low = models.DecimalField(
+        _("cận dưới (95 %)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    high = models.DecimalField(
+        _("cận trên (95 %)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    short = models.BooleanField(_("thiếu mẫu"), default=False)
+    basis = models.CharField(_("tính từ"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("kết quả điều tra")

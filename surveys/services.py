@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from indicators.models import Criterion
 
+from .computation import Share, mean_of
 from .models import Survey, SurveyElement, SurveyPlan, SurveyQuestion, SurveyResult
 from .selectors import survey_figures
 from .signals import results_changed
@@ -41,60 +43,143 @@ def survey_results_delete(*, results: QuerySet[SurveyResult]) -> int:
     return deleted
 
 
-def _percent(value: float) -> Decimal:
+def _percent(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
     return min(Decimal(100), max(Decimal(0), Decimal(str(value)).quantize(CENT)))
 
 
-@transaction.atomic
-def results_refresh(*, survey: Survey) -> int:
-    """The survey's results from its counted answers: each unit's index (criterion empty) and the
-    percent of every criterion the survey, its elements or its questions feed (the mean when
-    several feed one), replacing the results of the units that have answers. Announces them, so
-    the points, totals and ranks follow. Returns the number of results written."""
-    figures = [f for f in survey_figures(survey) if f.index is not None]
-    feeds: dict[str, list] = defaultdict(list)  # criterion code -> how to read its percent
+def _feeds(survey: Survey) -> dict[str, list[tuple[str, object]]]:
+    """criterion code -> what feeds it: ("index", None), ("element", position) or ("question",
+    question id), in the definition's order."""
+    feeds: dict[str, list[tuple[str, object]]] = defaultdict(list)
     if survey.criterion_code:
-        feeds[survey.criterion_code].append(lambda f: f.index)
+        feeds[survey.criterion_code].append(("index", None))
     for position, element in enumerate(survey.elements.order_by("order", "code")):
         if element.criterion_code:
-            feeds[element.criterion_code].append(lambda f, i=position: f.elements[i].share.score)
-    for q in survey.questions.exclude(criterion_code=""):
-        feeds[q.criterion_code].append(
-            lambda f, pk=q.pk: next(
-                (x.share.score for e in f.elements for x in e.questions if x.question.pk == pk),
-                None,
-            )
+            feeds[element.criterion_code].append(("element", position))
+    for q in survey.questions.exclude(criterion_code="").order_by("order", "code"):
+        feeds[q.criterion_code].append(("question", q.pk))
+    return feeds
+
+
+def _read_feed(figure, kind: str, key) -> tuple[str, Share | None]:
+    """(what it is called, its Share) for one feed of a unit's figure."""
+    if kind == "index":
+        if figure.index is None:
+            return _("chỉ số chung"), None
+        share = Share(
+            figure.respondents, 0, figure.index, figure.low, figure.high, None, figure.index
         )
+        return _("chỉ số chung"), share
+    if kind == "element":
+        element = figure.elements[key]
+        return element.element.code, element.share
+    for element in figure.elements:
+        for q in element.questions:
+            if q.question.pk == key:
+                return q.question.code, q.share
+    return "", None
+
+
+def _desired(survey: Survey, figures) -> dict[tuple[int, int | None], dict]:
+    """The results the figures give: each unit's index, and the percent of every criterion the
+    survey, its elements or its questions feed (the mean when several feed one)."""
+    feeds = _feeds(survey)
     criteria = {
         (kind, code): pk
         for pk, code, kind in Criterion.objects.filter(
             framework__year=survey.year, code__in=list(feeds), method="survey"
         ).values_list("pk", "code", "framework__unit_kind")
     }
-    results = []
+    desired = {}
     for f in figures:
-        results.append(
-            SurveyResult(
-                survey=survey, unit=f.unit, percent=_percent(f.index), respondents=f.respondents
-            )
-        )
-        for code, readers in feeds.items():
+        desired[(f.unit.pk, None)] = {
+            "percent": _percent(f.index),
+            "low": _percent(f.low),
+            "high": _percent(f.high),
+            "respondents": f.respondents,
+            "short": f.short,
+            "basis": "",
+        }
+        for code, sources in feeds.items():
             criterion_id = criteria.get((f.unit.kind, code))
-            values = [v for v in (read(f) for read in readers) if v is not None]
-            if criterion_id and values:
-                results.append(
-                    SurveyResult(
-                        survey=survey,
-                        unit=f.unit,
-                        criterion_id=criterion_id,
-                        percent=_percent(sum(values) / len(values)),
-                        respondents=f.respondents,
-                    )
-                )
-    SurveyResult.objects.filter(survey=survey, unit__in=[f.unit for f in figures]).delete()
-    SurveyResult.objects.bulk_create(results)
-    survey_results_changed(survey=survey)
-    return len(results)
+            read = [_read_feed(f, kind, key) for kind, key in sources]
+            read = [(name, share) for name, share in read if share and share.score is not None]
+            if criterion_id is None or not read:
+                continue
+            desired[(f.unit.pk, criterion_id)] = {
+                "percent": _percent(mean_of([s.score for _n, s in read])),
+                "low": _percent(mean_of([s.low for _n, s in read])),
+                "high": _percent(mean_of([s.high for _n, s in read])),
+                "respondents": f.respondents,
+                "short": f.short,
+                "basis": ", ".join(name for name, _s in read)[:255],
+            }
+    return desired
+
+
+def _update_results(results: list[SurveyResult]) -> None:
+    """One UPDATE … FROM unnest(…) for the changed results (bulk_update builds a CASE per row and
+    field: seconds for a thousand rows)."""
+    if not results:
+        return
+    if connection.vendor != "postgresql":  # the SQLite demo: a few hundred rows
+        fields = ["percent", "low", "high", "respondents", "short", "basis"]
+        SurveyResult.objects.bulk_update(results, fields)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE surveys_surveyresult r SET percent = v.percent, low = v.low, high = v.high, "
+            "respondents = v.respondents, short = v.short, basis = v.basis "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], "
+            "%s::integer[], %s::boolean[], %s::text[]) "
+            "AS v(id, percent, low, high, respondents, short, basis) WHERE r.id = v.id",
+            [
+                [r.pk for r in results],
+                [r.percent for r in results],
+                [r.low for r in results],
+                [r.high for r in results],
+                [r.respondents for r in results],
+                [r.short for r in results],
+                [r.basis for r in results],
+            ],
+        )
+
+
+@transaction.atomic
+def results_refresh(*, survey: Survey) -> int:
+    """The survey's stored results from its counted answers, for every unit with answers: its
+    index and the percent of each survey-derived criterion it feeds, with the interval, the
+    sheets, the short-sample flag and what it was computed from. Only rows that change are
+    written; when any did, they are announced, so the criterion points, totals and ranks follow.
+    Returns the number of results written or deleted."""
+    figures = [f for f in survey_figures(survey) if f.index is not None]
+    desired = _desired(survey, figures)
+    existing = {
+        (r.unit_id, r.criterion_id): r
+        for r in SurveyResult.objects.filter(
+            survey=survey, unit_id__in=[f.unit.pk for f in figures]
+        )
+    }
+    create, update = [], []
+    for (unit_id, criterion_id), values in desired.items():
+        result = existing.pop((unit_id, criterion_id), None)
+        if result is None:
+            create.append(
+                SurveyResult(survey=survey, unit_id=unit_id, criterion_id=criterion_id, **values)
+            )
+        elif any(getattr(result, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(result, k, v)
+            update.append(result)
+    SurveyResult.objects.bulk_create(create)
+    _update_results(update)
+    SurveyResult.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
+    written = len(create) + len(update) + len(existing)
+    if written:
+        survey_results_changed(survey=survey)
+    return written
 
 
 @transaction.atomic
@@ -119,11 +204,17 @@ def survey_copy_forward(*, survey: Survey, year: int) -> Survey:
         weights=survey.weights,
         margin=survey.margin,
         criterion_code=survey.criterion_code,
+        continues_from=survey,
     )
     elements = {}
     for e in survey.elements.all():
         elements[e.pk] = SurveyElement.objects.create(
-            survey=new, code=e.code, name=e.name, order=e.order, criterion_code=e.criterion_code
+            survey=new,
+            code=e.code,
+            name=e.name,
+            order=e.order,
+            criterion_code=e.criterion_code,
+            in_index=e.in_index,
         )
     SurveyQuestion.objects.bulk_create(
         SurveyQuestion(
