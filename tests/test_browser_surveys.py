@@ -16,15 +16,22 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def progress_outside_the_copy(monkeypatch):
-    """surveys.jobs reports progress with an UPDATE on the connection that is in the middle of the
-    answers' COPY, which blocks for ever on PostgreSQL (a backend bug, reported): the job's
-    progress is kept in a list here, so that the page's own behaviour can be tested."""
+    """Every progress report of the real job (to the cache, where the page reads it), recorded."""
     from surveys import jobs
 
+    real = jobs._progress
     seen: list[int] = []
-    monkeypatch.setattr(
-        jobs, "_progress", lambda job: lambda percent, message: seen.append(percent)
-    )
+
+    def spy(job):
+        report = real(job)
+
+        def recorded(percent, message):
+            seen.append(percent)
+            report(percent, message)
+
+        return recorded
+
+    monkeypatch.setattr(jobs, "_progress", spy)
     return seen
 
 

@@ -17,7 +17,7 @@ from core.permissions import Action, require
 from ..forms import AnswersUploadForm
 from ..jobs import APPLY_TASK, job_send, job_start
 from ..models import Survey, SurveyImport
-from ..selectors import import_job
+from ..selectors import import_job, import_progress
 
 POLL_SECONDS = 1
 S = SurveyImport.Status
@@ -34,8 +34,12 @@ def _job(job_id: int) -> SurveyImport:
 def _context(job: SurveyImport, *, waiting: bool = False) -> dict:
     # After "apply" the job stays "checked" until a worker takes it: the page keeps polling.
     running = job.status in RUNNING or (waiting and job.status == S.CHECKED)
+    # A running job's worker reports its progress in the cache (not in the row it writes under).
+    percent, message = import_progress(job)
     return {
         "job": job,
+        "percent": percent,
+        "progress_message": message,
         "survey": job.survey,
         "running": running,
         "waiting": waiting,
