@@ -144,13 +144,13 @@ class SurveyResponse(models.Model):
     unique index on the respondent: the import checks that each id appears once in the file and
     in no other unit of the survey, and the writes of one survey are serialised (a row lock on the
     survey); a unique index would make each row of a re-import visit the deleted row of the same
-    id. The respondent's id is compared byte by byte ("C" collation): it is an id, not a name."""
+    id."""
 
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, db_index=False, db_constraint=False
     )
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False, db_constraint=False)
-    respondent = models.CharField(max_length=64, db_collation="C")
+    respondent = models.CharField(max_length=64)
     answered_on = models.DateField(null=True)
     answers = models.CharField(max_length=200)
 

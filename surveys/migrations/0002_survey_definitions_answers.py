@@ -181,7 +181,7 @@ class Migration(migrations.Migration):
             name='SurveyResponse',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('respondent', models.CharField(db_collation='C', max_length=64)),
+                ('respondent', models.CharField(max_length=64)),
                 ('answered_on', models.DateField(null=True)),
                 ('answers', models.CharField(max_length=200)),
                 ('survey', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, to='surveys.survey')),
