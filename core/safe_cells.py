@@ -15,6 +15,7 @@ its cells through this module:
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -24,6 +25,8 @@ QUOTE = "'"
 def csv_cell(value):
     """The value to hand to csv.writer: text that a spreadsheet would run as a formula is
     quoted; anything else (numbers, None, plain text) is returned unchanged."""
+    if isinstance(value, Promise):  # a translated label (a state, a kind): text in this language
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return QUOTE + value
     return value
@@ -36,6 +39,8 @@ def csv_row(values) -> list:
 def xlsx_cell(ws, value):
     """The value to hand to ws.append (normal or write-only worksheet): a text becomes a cell whose
     type is text whatever it starts with; other values are returned unchanged."""
+    if isinstance(value, Promise):  # a translated label (a state, a kind): text in this language
+        value = str(value)
     if not isinstance(value, str):
         return value
     return text_cell(ws, value)

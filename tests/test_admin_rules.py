@@ -16,6 +16,7 @@ from scoring.models import (
 )
 from scoring.recompute import recompute_now
 from scoring.services import assessment_transition, deduction_add, sheet_save
+from scoring.snapshots import period_publish
 from scoring.workflow import State
 
 from .factories import PeriodFactory, make_assessment, small_framework
@@ -70,7 +71,11 @@ def _locked(staff, unit, group):
         user=staff,
         note="Báo cáo trễ hạn",
     )
-    a = _walk(a, staff, State.APPRAISED, State.PUBLISHED, State.LOCKED)
+    a = _walk(a, staff, State.APPRAISED)
+    # Publication is the period's (checklist, version), which moves the assessment with it.
+    period_publish(period=a.period, user=staff)
+    a.refresh_from_db()
+    a = _walk(a, staff, State.LOCKED)
     recompute_now(a.period)
     return a
 

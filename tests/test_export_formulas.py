@@ -30,6 +30,7 @@ from scoring.models import (
     Period,
     ResultSnapshotRow,
 )
+from surveys.models import Survey
 from units.models import RankingGroup, Unit
 
 from .reports_support import demo, most_deducted_criterion, stored, user
@@ -103,6 +104,9 @@ def _export_urls() -> list[tuple[str, dict, str]]:
                     )
                 )
             urls.append((reverse("scoring:results_export", args=[year, fmt]), {}, ","))
+            for survey in Survey.objects.filter(year=year).order_by("code"):
+                urls.append((reverse("surveys:export", args=[survey.code, fmt]), {}, ";"))
+        urls.append((reverse("targets:plan_export", args=[year]), {}, ";"))
     return urls
 
 

@@ -24,7 +24,7 @@ def _data_url_names() -> set[str]:
                 walk(p.url_patterns, p.namespace or namespace)
             elif isinstance(p, URLPattern) and p.name:
                 route = str(p.pattern)
-                if "api/" in route or "pdf" in route or ".<" in route:
+                if "api/" in route or "pdf" in route or ".<" in route or route.endswith(".xlsx"):
                     found.add(f"{namespace}:{p.name}" if namespace else p.name)
 
     walk(get_resolver().url_patterns)

@@ -58,14 +58,20 @@ def test_the_scan_sees_a_grouped_year():
 
 
 def _html(response) -> str | None:
-    if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-        return None
-    return response.content.decode("utf-8", "replace")
+    try:
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            return None
+        return response.content.decode("utf-8", "replace")
+    finally:
+        if getattr(response, "file_to_stream", None) is not None:
+            response.file_to_stream.close()  # a file download (evidence): its file closed
 
 
 def _is_page(case) -> bool:
     """Pages, not files: exports, PDF, API answers and evidence downloads are left out."""
-    return not any(word in case.name for word in ("api_", "pdf", "export", "template", "download"))
+    return not any(
+        word in case.name for word in ("api_", "pdf", "export", "template", "download", "evidence")
+    )
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.http import private_no_store
 from core.permissions import Action, require
 from core.roles import unit_id_of
 from reports import exports
@@ -149,6 +150,7 @@ def overview_table(data: pages.Overview) -> exports.Table:
     )
 
 
+@private_no_store
 @login_required
 @require_GET
 def survey_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:

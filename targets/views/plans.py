@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.http import private_no_store
 from core.permissions import Action, require
 from scoring.services.evidence import EVIDENCE_TYPES
 
@@ -65,6 +66,7 @@ def plan_create(request: HttpRequest, year: int) -> HttpResponse:
     return redirect("targets:plan", year=year)
 
 
+@private_no_store
 @login_required
 def plan_export(request: HttpRequest, year: int) -> HttpResponse:
     """The plan as XLSX, the tasks the user may see."""
@@ -144,6 +146,7 @@ def task_close_view(request: HttpRequest, task_id: int) -> HttpResponse:
     return redirect("targets:task", task_id=item.pk)
 
 
+@private_no_store
 @login_required
 def task_evidence(request: HttpRequest, task_id: int) -> HttpResponse:
     """A task's evidence file, only through here: the task's access rule, then an attachment the
