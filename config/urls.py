@@ -54,7 +54,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("cham-diem/", include("scoring.urls")),
     path("bao-cao/", include("reports.urls")),
-    path("khao-sat/", include("surveys.urls")),
+    path("khao-sat/", include("reports.survey_urls")),
     path("muc-tieu/", include("targets.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -402,12 +402,12 @@ def test_import_units_creates_units_groups_and_memberships_all_or_nothing(db, tm
     assert Unit.objects.count() == 4
     bad = tmp_path / "sai.csv"
     bad.write_text(
-        "code,name,kind,active_from_year\nxa-c,Xã C,commune,2020\nxa-d,Xã D,tỉnh,hai nghìn\n"
+        "code,name,kind,active_from_year\nxa-c,Xã C,commune,2020\nxa-d,Xã D,thôn,hai nghìn\n"
     )
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_units", str(bad), stderr=err)
-    assert "dòng 3" in err.getvalue() and "tỉnh" in err.getvalue()
+    assert "dòng 3" in err.getvalue() and "thôn" in err.getvalue()
     assert not Unit.objects.filter(code="xa-c").exists()
     assert RankingGroup.objects.count() == 1
 

@@ -217,7 +217,8 @@ def test_publication_adds_no_query_to_any_dashboard(db, client):
     # Live, the comparison reads the appraised units' ranks among themselves (one query more: the
     # units not appraised are kept apart); every other page costs the same either way.
     assert published == {**live, "comparison": live["comparison"] - 1}
-    assert max(published.values()) <= 10
+    # The climb reads the unit's and the province's targets too (targets app): three queries more.
+    assert max(published.values()) <= 13
     # An earlier version costs one query to find it.
     assert _queries(client, "ranking", **params, version="1") == published["ranking"] + 1
 

@@ -1,6 +1,6 @@
 import pytest
 
-from core.errors import TransitionNotAllowed
+from core.errors import DomainError, TransitionNotAllowed
 from scoring.models import StateChange
 from scoring.services import assessment_transition
 from scoring.workflow import State
@@ -13,7 +13,6 @@ ALLOWED = [
     (State.SUBMITTED, State.SELF_ASSESSED, "staff"),
     (State.SUBMITTED, State.APPRAISED, "staff"),
     (State.APPRAISED, State.SUBMITTED, "staff"),
-    (State.APPRAISED, State.PUBLISHED, "staff"),
     (State.PUBLISHED, State.LOCKED, "staff"),
     (State.PUBLISHED, State.LOCKED, "admin_user"),
 ]
@@ -74,3 +73,15 @@ def test_the_transition_buttons_speak_the_users_language():
         assert str(label) == "Hoàn thành thẩm định"
     with translation.override("en"):
         assert str(label) != "Hoàn thành thẩm định"
+
+
+def test_one_assessment_is_not_published_alone(assessment, staff):
+    """Publication is the period's (checklist, then one version for every unit): staff cannot move
+    a single appraised assessment to published."""
+    assessment.state = State.APPRAISED
+    assessment.save()
+    with pytest.raises(DomainError):
+        assessment_transition(assessment=assessment, to_state=State.PUBLISHED, user=staff)
+    assessment.refresh_from_db()
+    assert assessment.state == State.APPRAISED
+    assert not StateChange.objects.exists()

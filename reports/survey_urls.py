@@ -1,7 +1,10 @@
 from django.urls import path
 
-from .views import overview, trend, upload
+from surveys.views import upload
 
+from .surveys.views import overview, trend
+
+# The survey pages keep their own namespace: the upload views are surveys', the reading ones ours.
 app_name = "surveys"
 
 urlpatterns = [

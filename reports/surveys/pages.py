@@ -15,10 +15,15 @@ from core.permissions import Action, can
 from core.roles import Role, roles_of, unit_id_of
 from scoring.models import Assessment
 from scoring.permissions import PUBLISHED_STATES
+from surveys.models import Survey, SurveyResult
+from surveys.selectors import (
+    UnitFigure,
+    province_figure,
+    survey_figures,
+    unit_figure,
+    weakest_first,
+)
 from units.models import Unit
-
-from .models import Survey, SurveyResult
-from .selectors import UnitFigure, province_figure, survey_figures, unit_figure, weakest_first
 
 SMALL_SAMPLE = 30  # fewer answers than this: a share is too uncertain to read on its own
 

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET
 from core.http import private_no_store
 from core.permissions import Action, require
 from core.roles import unit_id_of
-from reports import exports
+from surveys.models import Survey
 from units.models import Unit
 
+from ... import exports
 from .. import charts, pages
-from ..models import Survey
 
 
 def _survey(code: str) -> Survey:

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET
 
 from core.permissions import Action, require
 from core.roles import unit_id_of
+from surveys.models import Survey
 from units.models import Unit
 
 from .. import charts, pages
-from ..models import Survey
 
 
 @login_required
