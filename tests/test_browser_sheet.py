@@ -40,7 +40,8 @@ def test_a_refused_value_is_marked_on_its_cell_and_left_out_of_the_totals(db, lo
     field.fill("0,3")
     assert "is-invalid" in (field.get_attribute("class") or "")
     # ...and the server refuses it on save, whatever the browser did.
-    page.evaluate("document.getElementById('sheet-form').submit()")
+    with page.expect_navigation():  # the refused save's page, not the one before it
+        page.evaluate("document.getElementById('sheet-form').submit()")
     page.wait_for_load_state()
     field = page.locator(f'input[name="appraised_points-{criterion_id}"]')
     assert field.get_attribute("data-refused") == "1"
@@ -48,8 +49,11 @@ def test_a_refused_value_is_marked_on_its_cell_and_left_out_of_the_totals(db, lo
     assert field.input_value() == "0,3"
     # The page opened on the refused cell, not at the top.
     assert page.evaluate("window.scrollY") > 0
-    assert field.evaluate(
-        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+    page.wait_for_function(
+        "name => { const el = document.querySelector(`input[name='${name}']`);"
+        " const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
+        arg=f"appraised_points-{criterion_id}",
+        timeout=5000,
     )
     row = page.locator(f'tr.leaf:has(input[name="appraised_points-{criterion_id}"])')
     assert number(row.locator("[data-points]").inner_text()) == before_row
