@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.utils import translation
 
 from units.models import UnitKind
@@ -11,6 +12,20 @@ from .factories import (
     make_user,
     small_framework,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_connection_left_at_the_end(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the connections the live servers' request threads
+    left idle (a browser test's server), which would keep PostgreSQL from dropping it."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
