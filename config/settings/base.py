@@ -180,11 +180,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "targets.tasks.plan_tasks_mark_overdue",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Queued recomputes whose message was lost (broker down when the edit was saved) are sent again.
+    "recompute-stale-queued": {
+        "task": "scoring.tasks.recompute_stale_queued",
+        "schedule": 60.0,
+    },
 }
+# A broker that does not answer fails a send within seconds (the run stays queued in PostgreSQL).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            # Redis unreachable is a cache miss, not an error (core.cache), found out quickly.
+            "BACKEND": "core.cache.SafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
