@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from core.health import health
 from reports import views as report_views
 
 admin.site.site_header = _("Chỉ số CCHC — Quản trị")
@@ -56,6 +57,7 @@ urlpatterns = [
     path("khao-sat/", include("surveys.urls")),
     path("muc-tieu/", include("targets.urls")),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]
 
 # MEDIA_ROOT is never served as such, not even in the demo: evidence files are downloaded through a

@@ -185,6 +185,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.recompute_stale_queued",
         "schedule": 60.0,
     },
+    # The worker's heartbeat, whose age /health/ reports.
+    "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
 }
 # A broker that does not answer fails a send within seconds (the run stays queued in PostgreSQL).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
