@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from core.accounts import PasswordResetView
+from core.health import health
 from reports import views as report_views
 
 admin.site.site_header = _("Chỉ số CCHC — Quản trị")
@@ -57,6 +58,7 @@ urlpatterns = [
     path("khao-sat/", include("reports.survey_urls")),
     path("muc-tieu/", include("targets.urls")),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]
 
 # MEDIA_ROOT is never served as such, not even in the demo: evidence files are downloaded through a

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from . import request_log  # noqa: F401 (connects the Celery signals: request id in tasks)
         from .permissions import Action, can
         from .setup import ensure_role_groups
 

@@ -8,3 +8,18 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic job ran (core.tasks.heartbeat, sent by beat, run by a worker): the
+    health check reports its age. One row per name."""
+
+    name = models.CharField(_("tên nhịp"), max_length=40, primary_key=True)
+    at = models.DateTimeField(_("ghi lúc"))
+
+    class Meta:
+        verbose_name = _("nhịp hoạt động")
+        verbose_name_plural = _("nhịp hoạt động")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%d/%m/%Y %H:%M:%S}"

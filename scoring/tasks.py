@@ -7,7 +7,7 @@ from celery import shared_task
 
 from .importing.jobs import score_import_run  # noqa: F401 (registers the score import job)
 from .models import Period, RecomputeRun
-from .recompute.jobs import recompute_queue, run_job, runs_prune
+from .recompute.jobs import recompute_queue, run_job, runs_prune, runs_stale_resend
 from .recompute.locks import RecomputeBusy
 
 # Retry a busy period every few seconds for up to ten minutes.
@@ -35,6 +35,12 @@ def recompute_open_periods() -> None:
     for period_id in Period.objects.filter(status=Period.Status.OPEN).values_list("pk", flat=True):
         recompute_queue(period_id, None, trigger=RecomputeRun.Trigger.NIGHTLY)
     runs_prune()
+
+
+@shared_task(ignore_result=True)
+def recompute_stale_queued() -> None:
+    """Every minute: queued runs whose message was lost (broker down at the edit) are sent again."""
+    runs_stale_resend()
 
 
 @shared_task(ignore_result=True)

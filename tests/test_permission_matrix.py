@@ -192,6 +192,7 @@ MATRIX: list[Case] = [
     ),
     Case("password_reset_complete", PUBLIC),
     Case("set_language", PUBLIC, method="post", data=lambda w: {"language": "vi", "next": "/"}),
+    Case("health", PUBLIC),  # a load balancer calls it; it holds no data nor secret
     # --- scoring: lists and the sheet ---------------------------------------------------------
     Case("scoring:assessment_list", everyone()),
     Case("scoring:gap_report", READERS),

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id and its JSON log line, whatever answers it.
+    "core.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,11 +182,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "targets.tasks.plan_tasks_mark_overdue",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Queued recomputes whose message was lost (broker down when the edit was saved) are sent again.
+    "recompute-stale-queued": {
+        "task": "scoring.tasks.recompute_stale_queued",
+        "schedule": 60.0,
+    },
+    # The worker's heartbeat, whose age /health/ reports.
+    "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
 }
+# A broker that does not answer fails a send within seconds (the run stays queued in PostgreSQL).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# The worker logs through settings.LOGGING (JSON lines with the request id), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            # Redis unreachable is a cache miss, not an error (core.cache), found out quickly.
+            "BACKEND": "core.cache.SafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -193,7 +213,17 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One JSON object per line, with the request id (core.request_log); LOG_FORMAT=text for humans.
+    "formatters": {
+        "json": {"()": "core.request_log.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("LOG_FORMAT", default="json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},

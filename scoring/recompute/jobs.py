@@ -19,6 +19,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from ..models import Period, RecomputeRun
 from .engine import Progress, RecomputeStats, compute
@@ -33,6 +35,8 @@ RUN_TASK = "scoring.tasks.recompute_period"
 COALESCE_SECONDS = 2
 # A queued run older than this whose message may have been lost is enqueued again.
 STALE_QUEUED = timedelta(minutes=5)
+# What a send raises when the broker cannot be reached.
+BROKER_DOWN = (KombuOperationalError, RedisError, OSError)
 
 
 def _sorted_units(unit_ids: Iterable[int] | None) -> list[int] | None:
@@ -123,7 +127,31 @@ def _queued_run(
 
 
 def _send(run: RecomputeRun) -> None:
-    signature(RUN_TASK, args=(run.period_id, run.pk)).apply_async(countdown=COALESCE_SECONDS)
+    """Send the run's task. The run is already committed as queued: if the broker cannot be
+    reached, it stays queued and `runs_stale_resend` (beat, every minute) sends it later."""
+    try:
+        signature(RUN_TASK, args=(run.period_id, run.pk)).apply_async(countdown=COALESCE_SECONDS)
+    except BROKER_DOWN as exc:
+        logger.warning(
+            "Recompute run %s of period %s stays queued: its task could not be sent (%s: %s)",
+            run.pk,
+            run.period_id,
+            type(exc).__name__,
+            exc,
+        )
+
+
+def runs_stale_resend(*, older_than: timedelta = STALE_QUEUED) -> int:
+    """Send again the task of every run queued for longer than `older_than` (its message was lost:
+    broker down or restarted). A duplicate changes nothing (the worker claims a run once). Returns
+    how many were sent."""
+    cutoff = timezone.now() - older_than
+    runs = list(
+        RecomputeRun.objects.filter(status=RecomputeRun.Status.QUEUED, created_at__lt=cutoff)
+    )
+    for run in runs:
+        _send(run)
+    return len(runs)
 
 
 def run_job(*, period_id: int, run_id: int | None, wait: bool = False) -> RecomputeRun | None:
