@@ -48,3 +48,12 @@ def allowed_targets(current: State, roles: set[Role]) -> list[State]:
 
 def may_transition(current: State, target: State, roles: set[Role]) -> bool:
     return bool(TRANSITIONS.get((State(current), State(target)), frozenset()) & roles)
+
+
+# Moves backwards need a reason the unit will read (the sheet's buttons and the bulk moves alike).
+REASON_REQUIRED = frozenset(
+    {
+        (State.SUBMITTED, State.SELF_ASSESSED),
+        (State.APPRAISED, State.SUBMITTED),
+    }
+)

@@ -19,17 +19,12 @@ from core.errors import DomainError
 from core.roles import roles_of
 
 from ..models import Assessment
-from ..workflow import TRANSITIONS, State, may_transition
+from ..workflow import REASON_REQUIRED, TRANSITIONS, State, may_transition
 from .assessments import assessment_transition
 from .sheet import ready_to_submit_errors
 
 # Publication and locking go through the publication page, which takes the period's snapshot.
 BULK_TARGETS = (State.DRAFT, State.SELF_ASSESSED, State.SUBMITTED, State.APPRAISED)
-# Moves backwards need a reason the units will read (as on the sheet).
-REASON_REQUIRED = {
-    (State.SUBMITTED, State.SELF_ASSESSED),
-    (State.APPRAISED, State.SUBMITTED),
-}
 TARGET_LABELS = {
     State.DRAFT: gettext_lazy("Đang soạn (mở lại để sửa tự đánh giá)"),
     State.SELF_ASSESSED: gettext_lazy("Đã tự đánh giá (hoàn thành, hoặc trả lại để giải trình)"),

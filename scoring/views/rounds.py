@@ -26,13 +26,12 @@ from ..models import Assessment, Period
 from ..selectors import lists as reads
 from ..services.bulk import (
     BULK_TARGETS,
-    REASON_REQUIRED,
     TARGET_LABELS,
     bulk_transition_apply,
     bulk_transition_plan,
 )
 from ..services.rounds import round_open, round_open_summary, round_plan, round_plan_notes
-from ..workflow import State
+from ..workflow import REASON_REQUIRED, State
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 

@@ -32,7 +32,7 @@ from ..services.assessments import (
     unit_closed_by_deadline,
 )
 from ..services.sheet import SheetRefused, StaleSheet, editable_fields, sheet_save
-from ..workflow import State, allowed_targets
+from ..workflow import REASON_REQUIRED, State, allowed_targets
 from .common import (
     error_text,
     sheet_assessment,
@@ -74,11 +74,6 @@ NEXT_STEPS = {
         "Kết quả đã khóa. Cần sửa: gửi “Đề nghị mở lại” ở cuối trang, nêu lý do; Sở Nội vụ quyết "
         "định."
     ),
-}
-# Moves backwards need a reason the unit will read.
-REASON_REQUIRED = {
-    (State.SUBMITTED, State.SELF_ASSESSED),
-    (State.APPRAISED, State.SUBMITTED),
 }
 
 
