@@ -225,13 +225,13 @@ def test_the_app_database_is_not_empty_so_a_restore_into_it_is_refused(media, tm
 
 def test_without_pg_dump_the_backup_says_which_package_to_install(media, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no pg_dump on the PATH
-    with pytest.raises(CommandError, match="pg_dump.*postgresql-client"):
+    with pytest.raises(CommandError, match=r"pg_dump.*postgresql-client"):
         call_command("backup", "--output", str(tmp_path / "out.tar"))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_restore_refuses_a_database_that_is_not_postgresql(tmp_path):
-    with pytest.raises(CommandError, match="chỉ làm được với PostgreSQL.*sqlite3"):
+    with pytest.raises(CommandError, match=r"chỉ làm được với PostgreSQL.*sqlite3"):
         call_command(
             "restore", str(tmp_path / "a.tar"), "--database-url", f"sqlite:///{tmp_path}/x.db"
         )

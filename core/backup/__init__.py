@@ -302,7 +302,7 @@ def backup_restore(
     postgres.tool("pg_restore")
     media_root = Path(media_root or settings.MEDIA_ROOT)
     try:
-        tar = tarfile.open(archive, mode="r:")
+        tar = tarfile.open(archive, mode="r:")  # noqa: SIM115 (the `with tar` below closes it)
     except (OSError, tarfile.TarError):
         raise _damaged(archive, _("không mở được tệp tar.")) from None
     with tar:

@@ -24,9 +24,7 @@ def postgres_params(settings_dict: dict) -> dict:
     engine = settings_dict.get("ENGINE", "")
     if "postgresql" not in engine:
         raise BackupError(
-            _(
-                "Sao lưu và phục hồi chỉ làm được với PostgreSQL; cơ sở dữ liệu này dùng %(engine)s."
-            )
+            _("Sao lưu và phục hồi chỉ làm được với PostgreSQL; cơ sở dữ liệu này dùng %(engine)s.")
             % {"engine": engine.rsplit(".", 1)[-1] or "?"}
         )
     options = settings_dict.get("OPTIONS") or {}
