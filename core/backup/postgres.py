@@ -61,9 +61,8 @@ def _environment(params: dict) -> dict:
         "dbname": "PGDATABASE",
         "sslmode": "PGSSLMODE",
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.update({names[k]: v for k, v in params.items() if v})
-    return env
+    # What Django's own connection leaves to libpq's defaults (PGPASSFILE, PGSSLROOTCERT…) stays.
+    return {**os.environ, **{names[k]: v for k, v in params.items() if v}}
 
 
 def _run(command: list[str], params: dict) -> str:
