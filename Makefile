@@ -6,11 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install chromium run test lint format messages vendor bench-recompute bench-dashboards bench-surveys screenshots clean
 
-# WeasyPrint (the PDF reports) subsets fonts with HarfBuzz; without libharfbuzz-subset it falls back
-# to fontTools, slower, and warns (an error in the test suite). Debian's package, installed with apt.
-$(STAMP): pyproject.toml
-	ldconfig -p | grep -q libharfbuzz-subset || apt-get install -y -qq libharfbuzz-subset0 \
-		|| (apt-get update -qq && apt-get install -y -qq libharfbuzz-subset0)
+# The Debian packages come from one list, deploy/debian-packages.txt (the Dockerfile reads it too):
+# its [runtime] section here (WeasyPrint's libraries and font, pg_dump), [test] for `chromium`.
+# Only what dpkg does not have is installed, so a machine that has it all pays one dpkg-query.
+PACKAGES := deploy/debian-packages.sh
+apt_install = missing=$$(sh $(PACKAGES) --missing $(1)); test -z "$$missing" \
+	|| apt-get install -y -qq $$missing || (apt-get update -qq && apt-get install -y -qq $$missing)
+
+$(STAMP): pyproject.toml deploy/debian-packages.txt
+	$(call apt_install,runtime)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -26,8 +30,7 @@ run: install
 
 # Debian's chromium for the browser tests and the screenshots (never a downloaded browser).
 chromium:
-	command -v chromium >/dev/null || apt-get install -y -qq chromium \
-		|| (apt-get update -qq && apt-get install -y -qq chromium)
+	$(call apt_install,test)
 
 # The whole suite, on PostgreSQL at 127.0.0.1:5432 (CI=true makes an unreachable one an error);
 # tests/test_browser.py drives chromium. Then the engine's property test again on SQLite (the demo's

@@ -144,6 +144,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# Where `manage.py backup` writes its archives when --output is not given (core.backup).
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 # The province named in the PDF reports' letterhead ("UBND TỈNH …") and place line ("…, ngày …"):
 # "Tỉnh X" or "Thành phố X". The default is the demo's invented province.
 PROVINCE_NAME = env("PROVINCE_NAME", default="Tỉnh Minh Sơn").strip() or "Tỉnh Minh Sơn"
