@@ -119,8 +119,8 @@ def purge(queue: str) -> None:
         pass
 
 
-@pytest.fixture
-def fault_worker(transactional_db, tmp_path):
+@pytest.fixture(name="fault_worker")
+def fault_worker_fixture(transactional_db, tmp_path):
     """A worker process (not started yet: call .start()) and this process sending to its queue."""
     queue = f"test-faults-{os.getpid()}"
     overrides = {"CELERY_TASK_ALWAYS_EAGER": False, "CELERY_TASK_DEFAULT_QUEUE": queue}

@@ -12,8 +12,8 @@ from django.test import Client
 
 from indicators.models import Criterion
 from scoring.models import AssessmentResult, CriterionScore, RecomputeRun
-from scoring.recompute import recompute_now
 from scoring.recompute import engine as recompute_engine
+from scoring.recompute import recompute_now
 from scoring.recompute.jobs import run_job
 from scoring.workflow import State
 
@@ -25,7 +25,7 @@ from .factories import (
     make_user,
     small_framework,
 )
-from .fault_worker import fault_worker, wait_for  # noqa: F401 (fixture)
+from .fault_worker import fault_worker_fixture, wait_for  # noqa: F401 (fixture)
 from .sheet_helpers import score_write, sheet_post, sheet_url
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -59,7 +59,7 @@ def _waiting_on_a_row_lock() -> bool:
 def test_two_people_saving_one_sheet_at_once_one_is_saved_the_other_told_nothing_of_theirs_was(
     round_2024, monkeypatch
 ):
-    period, sheets, criteria = round_2024
+    _period, sheets, criteria = round_2024
     sheet = sheets[0]
     people = {
         "canbo1": make_user("interior_staff", username="canbo1", first_name="Lan"),

@@ -27,7 +27,7 @@ from scoring.recompute.jobs import recompute_queue, runs_stale_resend
 from scoring.recompute.locks import LOCK_NAMESPACE, periods_held
 from scoring.recompute.scope import COMPONENTS_TABLE
 
-from .fault_worker import fault_worker, pg_connect, wait_for  # noqa: F401 (fixture)
+from .fault_worker import fault_worker_fixture, pg_connect, wait_for  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.faults
 
