@@ -138,12 +138,19 @@ def fault_worker_fixture(transactional_db, tmp_path):
         _pools_reset()
 
 
-def wait_for(predicate, *, timeout: float, what: str, worker: WorkerProcess | None = None):
+def wait_for(
+    predicate,
+    *,
+    timeout: float,
+    what: str,
+    worker: WorkerProcess | None = None,
+    interval: float = 0.05,
+):
     """Poll `predicate` until it returns something true; fail with `what` (and the worker's log)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.05)
+        time.sleep(interval)
     raise AssertionError(f"{what}: not after {timeout}s\n{worker.log() if worker else ''}")

@@ -60,7 +60,7 @@ def test_the_sweep_leaves_alone_a_running_run_whose_worker_holds_the_period(asse
     run = _run_left_running(period, started_ago=timedelta(minutes=20))
     with pg_connect() as worker_session:
         worker_session.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, period.pk])
-        assert periods_held([period.pk, period.pk + 1]) == {period.pk}
+        assert periods_held([period.pk, period.pk + 1_000_000]) == {period.pk}
         assert runs_stale_resend() == 0
     # The worker's connection ended: its lock with it.
     assert periods_held([period.pk]) == set()
@@ -130,6 +130,12 @@ class Reader(threading.Thread):
                 self.halt.wait(0.02)
 
     def stop(self) -> list[tuple]:
+        """Stop once a reading has seen the run done (with the results it committed before)."""
+        wait_for(
+            lambda: self.seen and self.seen[-1][0] == Status.DONE,
+            timeout=30,
+            what="the reader never saw the run done",
+        )
         self.halt.set()
         self.join(timeout=30)
         return self.seen
@@ -187,6 +193,7 @@ def test_a_worker_killed_mid_recompute_is_replaced_and_the_run_redone_with_clean
         timeout=60,
         what="the worker never started the recompute",
         worker=fault_worker,
+        interval=0.01,  # the aggregate lasts about a second: catch it early
     )
     fault_worker.kill()
 
