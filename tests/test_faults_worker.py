@@ -3,10 +3,11 @@ its own (the stale-run sweep sees the run "running" with its period's lock free:
 session released it), the results equal a clean run's, and readers meanwhile see the old results or
 the new ones, never a mixture.
 
-The scale: the national 10,000 units take ~110 s to generate on the shared 2-core test machine
-(generate_scale, COPY), more than the whole test may take in `make test`; 3,000 units × 100 criteria
-(300,000 criterion scores) keep it near a minute, with a full recompute of ~2 s there, long enough
-to be killed inside. bench/recompute.py measures the 10,000.
+The scale: the national 10,000 units × 100 criteria take ~110 s to generate on the shared 2-core
+test machine (generate_scale with its first recompute), more than the whole test may take in
+`make test`; 3,000 units × 100 criteria (300,000 criterion scores) keep it at 70-90 s there, with a
+full recompute of a second or two (5 s for the 10,000), long enough to be killed inside.
+bench/recompute.py measures the 10,000.
 """
 
 from __future__ import annotations
