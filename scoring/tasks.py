@@ -39,7 +39,8 @@ def recompute_open_periods() -> None:
 
 @shared_task(ignore_result=True)
 def recompute_stale_queued() -> None:
-    """Every minute: queued runs whose message was lost (broker down at the edit) are sent again."""
+    """Every minute: queued runs whose message was lost (broker down at the edit), and runs left
+    running by a worker that died, are sent again."""
     runs_stale_resend()
 
 

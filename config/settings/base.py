@@ -184,7 +184,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "targets.tasks.plan_tasks_mark_overdue",
         "schedule": crontab(hour=6, minute=30),
     },
-    # Queued recomputes whose message was lost (broker down when the edit was saved) are sent again.
+    # Queued recomputes whose message was lost (broker down when the edit was saved), and runs left
+    # running by a worker that died (scoring.recompute.jobs.runs_stale_resend), are sent again.
     "recompute-stale-queued": {
         "task": "scoring.tasks.recompute_stale_queued",
         "schedule": 60.0,

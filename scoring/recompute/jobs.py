@@ -4,7 +4,11 @@
 A burst of edits is one recompute: the database allows one queued run per period (a partial unique
 constraint), requests merge their units into it, and its task is sent once, a few seconds later.
 The worker claims the run with a conditional UPDATE under the period's job lock, so a duplicated or
-retried message changes nothing. The Celery tasks (scoring.tasks) are thin wrappers around
+retried message changes nothing. That lock is held by the worker's database session for the whole
+job: a worker killed mid-recompute loses it with its connection (its transaction rolls back, the old
+results stay), and the sweep (`runs_stale_resend`, beat, every minute) sends the run again, to be
+redone by the next worker, without waiting for the broker's redelivery of the unacknowledged message
+(an hour with Redis). The Celery tasks (scoring.tasks) are thin wrappers around
 `run_job` and `runs_prune`; this module sends them by name and never imports them.
 """
 
@@ -24,7 +28,7 @@ from redis.exceptions import RedisError
 
 from ..models import Period, RecomputeRun
 from .engine import Progress, RecomputeStats, compute
-from .locks import period_job_lock
+from .locks import period_job_lock, periods_held
 from .scope import merge_unit_ids
 
 logger = logging.getLogger(__name__)
@@ -35,6 +39,9 @@ RUN_TASK = "scoring.tasks.recompute_period"
 COALESCE_SECONDS = 2
 # A queued run older than this whose message may have been lost is enqueued again.
 STALE_QUEUED = timedelta(minutes=5)
+# A run still "running" this long after its claim, whose period's lock nobody holds, lost its
+# worker. Only the operators' recompute_now records its run before it takes the lock, for moments.
+STALE_RUNNING = timedelta(seconds=10)
 # What a send raises when the broker cannot be reached.
 BROKER_DOWN = (KombuOperationalError, RedisError, OSError)
 
@@ -141,17 +148,36 @@ def _send(run: RecomputeRun) -> None:
         )
 
 
-def runs_stale_resend(*, older_than: timedelta = STALE_QUEUED) -> int:
+def runs_stale_resend(
+    *, older_than: timedelta = STALE_QUEUED, running_older_than: timedelta = STALE_RUNNING
+) -> int:
     """Send again the task of every run queued for longer than `older_than` (its message was lost:
-    broker down or restarted). A duplicate changes nothing (the worker claims a run once). Returns
-    how many were sent."""
-    cutoff = timezone.now() - older_than
+    broker down or restarted), and of every run left running by a worker that died (claimed longer
+    than `running_older_than` ago, its period's lock held by nobody: the dead worker's session
+    released it). A duplicate changes nothing (the worker claims a run once, and takes over a run
+    left running only under the period's lock). Returns how many were sent."""
+    now = timezone.now()
     runs = list(
-        RecomputeRun.objects.filter(status=RecomputeRun.Status.QUEUED, created_at__lt=cutoff)
+        RecomputeRun.objects.filter(
+            status=RecomputeRun.Status.QUEUED, created_at__lt=now - older_than
+        )
     )
-    for run in runs:
+    running = list(
+        RecomputeRun.objects.filter(
+            status=RecomputeRun.Status.RUNNING, started_at__lt=now - running_older_than
+        )
+    )
+    held = periods_held(run.period_id for run in running)
+    orphaned = [run for run in running if run.period_id not in held]
+    for run in orphaned:
+        logger.warning(
+            "Recompute run %s of period %s was left running by a worker that stopped; sent again",
+            run.pk,
+            run.period_id,
+        )
+    for run in [*runs, *orphaned]:
         _send(run)
-    return len(runs)
+    return len(runs) + len(orphaned)
 
 
 def run_job(*, period_id: int, run_id: int | None, wait: bool = False) -> RecomputeRun | None:
