@@ -3,16 +3,15 @@ its own (the stale-run sweep sees the run "running" with its period's lock free:
 session released it), the results equal a clean run's, and readers meanwhile see the old results or
 the new ones, never a mixture.
 
-The scale: the national 10,000 units × 100 criteria take ~110 s to generate on the shared 2-core
-test machine (generate_scale with its first recompute), more than the whole test may take in
-`make test`; 3,000 units × 100 criteria (300,000 criterion scores) keep it at 70-90 s there, with a
-full recompute of a second or two (5 s for the 10,000), long enough to be killed inside.
-bench/recompute.py measures the 10,000.
+The scale is the national one, 10,000 units × 100 criteria (a million criterion scores; generated
+with generate_scale in about a minute on a quiet 2-core machine, two under load), and a full
+recompute of about 5 s, long enough to be killed inside. FAULT_UNITS=3000 runs it smaller.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import threading
 from datetime import timedelta
 from decimal import Decimal as D
@@ -32,7 +31,8 @@ from .fault_worker import fault_worker_fixture, pg_connect, wait_for  # noqa: F4
 
 pytestmark = pytest.mark.faults
 
-UNITS, CRITERIA = 3_000, 100
+# The national scale by default; FAULT_UNITS=3000 makes a quicker run while developing.
+UNITS, CRITERIA = int(os.environ.get("FAULT_UNITS", "10000")), 100
 Status = RecomputeRun.Status
 
 

@@ -34,7 +34,9 @@ from .sheet_helpers import score_write
 
 pytestmark = pytest.mark.jobs
 
-BROKER = os.environ.get("CELERY_TEST_BROKER", "redis://127.0.0.1:6379/15")
+BROKER = os.environ.get(
+    "CELERY_TEST_BROKER", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +52,7 @@ def module_worker():
     }
     saved = {key: app.conf.get(key) for key in overrides}
     app.conf.update(overrides)
+    _pools_reset()  # a pool opened earlier on another broker would keep sending there
     assert not app.conf.task_always_eager and app.conf.task_default_queue == queue
     try:
         with app.connection_for_write() as conn:
@@ -66,6 +69,12 @@ def module_worker():
     ) as controller:
         yield controller
     app.conf.update(saved)
+    _pools_reset()
+
+
+def _pools_reset():
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
