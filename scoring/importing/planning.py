@@ -269,7 +269,7 @@ def _plan_changes(plan: ScoreImport) -> None:
         if withdrawals:
             plan.deduction_withdrawals.extend(d.pk for d in withdrawals)
         if adds:
-            plan.deduction_adds.extend((r.assessment_id, c.id, *a) for a in adds)
+            plan.deduction_adds.extend((score_id, r.assessment_id, c.id, *a) for a in adds)
         assessment_ids.add(r.assessment_id)
     if plan.errors:
         plan.changes, plan.change_count, plan.explained = [], 0, 0
