@@ -29,10 +29,18 @@ def postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def load(cur, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence]) -> None:
+def load(
+    cur,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Iterable[Sequence],
+    keys: Sequence[str] = (),
+) -> None:
     """Create the temporary table `table` with `columns` ((name, SQL type) pairs) and put the rows
     in it, then give the planner its statistics (autovacuum never sees a temporary table: without
-    them a join to it is planned for a handful of rows)."""
+    them the planner guesses its size from its pages and knows nothing of its keys, and hashes the
+    whole big table instead of looking up the rows). `keys` names the columns the statements join
+    or filter on: only those are analysed (all of them by default)."""
     names = ", ".join(name for name, _type in columns)
     cur.execute(f"DROP TABLE IF EXISTS {table}")
     cur.execute(f"CREATE TEMPORARY TABLE {table} ({', '.join(f'{n} {t}' for n, t in columns)})")
@@ -40,7 +48,7 @@ def load(cur, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Seq
         with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cur.execute(f"ANALYZE {table}")
+        cur.execute(f"ANALYZE {table} ({', '.join(keys)})" if keys else f"ANALYZE {table}")
     else:
         marks = ", ".join(["%s"] * len(columns))
         cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))

@@ -37,6 +37,7 @@ SCORE_COLUMNS = [
 DEDUCTION_COLUMNS = [
     ("action", "char(1)"),
     ("deduction_id", "bigint"),
+    ("score_id", "bigint"),
     ("assessment_id", "bigint"),
     ("criterion_id", "bigint"),
     ("points", "numeric"),
@@ -91,7 +92,13 @@ def scores_apply(*, plan: ScoreImport, user=None) -> int:
         history = (stamp, reason_text, user.pk)
         with connection.cursor() as cur:
             bulk_sql.sort_in_memory(cur)
-            bulk_sql.load(cur, "import_score", SCORE_COLUMNS, plan.score_ops)
+            bulk_sql.load(
+                cur,
+                "import_score",
+                SCORE_COLUMNS,
+                plan.score_ops,
+                keys=("score_id", "assessment_id"),
+            )
             bulk_sql.write_with_history(
                 cur,
                 model=CriterionScore,
@@ -141,9 +148,10 @@ def _apply_deductions(cur, plan, user, history, score_t, ded_t) -> None:
         cur,
         "import_deduction",
         DEDUCTION_COLUMNS,
-        [("e", pk, None, None, pts, rid, note) for pk, pts, rid, note in plan.deduction_edits]
-        + [("w", pk, None, None, None, None, None) for pk in plan.deduction_withdrawals]
-        + [("a", None, a, c, pts, rid, note) for a, c, pts, rid, note in plan.deduction_adds],
+        [("e", pk, None, None, None, pts, rid, note) for pk, pts, rid, note in plan.deduction_edits]
+        + [("w", pk, None, None, None, None, None, None) for pk in plan.deduction_withdrawals]
+        + [("a", None, *add) for add in plan.deduction_adds],
+        keys=("action", "deduction_id", "score_id"),
     )
     # Edited and withdrawn in place, never deleted: an explanation stays attached to its deduction.
     done = bulk_sql.write_with_history(
@@ -171,14 +179,17 @@ def _apply_deductions(cur, plan, user, history, score_t, ded_t) -> None:
     if done != len(plan.deduction_edits) + len(plan.deduction_withdrawals):
         raise DomainError(_("Điểm bị trừ đã được sửa từ khi kiểm tra tệp; hãy kiểm tra lại tệp."))
     if plan.deduction_adds:
+        # The score is known but for a score this import creates: only those are looked up.
+        columns = "t.points, t.reason_id, t.note, %s, %s, %s FROM import_deduction t"
         bulk_sql.write_with_history(
             cur,
             model=Deduction,
             statement=f"INSERT INTO {ded_t} (score_id, points, reason_id, note, created_by_id, "
-            f"created_at, updated_at) SELECT s.id, t.points, t.reason_id, t.note, %s, %s, %s "
-            f"FROM import_deduction t JOIN {score_t} s ON s.assessment_id = t.assessment_id "
-            f"AND s.criterion_id = t.criterion_id WHERE t.action = 'a'",
-            params=[user.pk, stamp, stamp],
+            f"created_at, updated_at) SELECT t.score_id, {columns} WHERE t.action = 'a' "
+            f"AND t.score_id IS NOT NULL UNION ALL SELECT s.id, {columns} JOIN {score_t} s "
+            f"ON s.assessment_id = t.assessment_id AND s.criterion_id = t.criterion_id "
+            f"WHERE t.action = 'a' AND t.score_id IS NULL",
+            params=[user.pk, stamp, stamp, user.pk, stamp, stamp],
             kind="+",
             history=history,
             written=f"{ded_t} m JOIN import_deduction t ON t.action = 'a' JOIN {score_t} s "

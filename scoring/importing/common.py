@@ -136,6 +136,8 @@ class ScoreImport:
     score_ops: list[tuple] = field(default_factory=list)
     deduction_edits: list[tuple] = field(default_factory=list)
     deduction_withdrawals: list[int] = field(default_factory=list)
+    # (score id, or None for a score the import creates; assessment id, criterion id, points,
+    # reason id, note)
     deduction_adds: list[tuple] = field(default_factory=list)
     assessment_ids: set = field(default_factory=set)
 

@@ -46,6 +46,13 @@ def _current(assessment_ids: list[int]):
     score_t = CriterionScore._meta.db_table
     ded_t = Deduction._meta.db_table
     expl_t = Explanation._meta.db_table
+    # A deduction's time only puts them in order: on PostgreSQL as microseconds, an integer that
+    # reads several times faster than a timestamp (74,000 of them in a national file).
+    created = (
+        "(extract(epoch FROM d.created_at) * 1000000)::bigint"
+        if connection.vendor == "postgresql"
+        else "d.created_at"
+    )
     scores = {}
     deductions = defaultdict(list)
     with connection.cursor() as cur:
@@ -54,7 +61,7 @@ def _current(assessment_ids: list[int]):
             cur.execute(
                 f"SELECT s.assessment_id, s.criterion_id, s.id, s.self_points, "
                 f"s.appraised_points, s.final_points, s.measured_value, s.not_applicable, "
-                f"d.id, d.points, d.reason_id, d.note, d.created_at, e.deduction_id, "
+                f"d.id, d.points, d.reason_id, d.note, {created}, e.deduction_id, "
                 f"EXISTS (SELECT 1 FROM {ded_t} r WHERE r.score_id = s.id) "
                 f"FROM {score_t} s LEFT JOIN {ded_t} d ON d.score_id = s.id "
                 f"AND d.withdrawn_at IS NULL LEFT JOIN (SELECT DISTINCT deduction_id "
@@ -269,7 +276,7 @@ def _plan_changes(plan: ScoreImport) -> None:
         if withdrawals:
             plan.deduction_withdrawals.extend(d.pk for d in withdrawals)
         if adds:
-            plan.deduction_adds.extend((r.assessment_id, c.id, *a) for a in adds)
+            plan.deduction_adds.extend((score_id, r.assessment_id, c.id, *a) for a in adds)
         assessment_ids.add(r.assessment_id)
     if plan.errors:
         plan.changes, plan.change_count, plan.explained = [], 0, 0
