@@ -6,7 +6,6 @@ touched, so the same answers imported again write nothing."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,46 +146,65 @@ def _bulk(checked: Checked, index: np.ndarray, progress: Progress) -> None:
         )
 
 
-def count_levels(checked: Checked, unit_ids: list[int]) -> list[SurveyQuestionStat]:
-    """Counts per unit, question and level of the units `unit_ids`, from the checked matrix."""
+def level_counts(checked: Checked, unit_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(the units in order, their counts: units × questions × levels, level 1 first) of the units
+    `unit_ids`, from the checked matrix: one bincount over (unit, question, level)."""
     units = np.array(sorted(unit_ids), dtype=np.int64)
     mask = np.isin(checked.unit_ids, units)
-    position = np.searchsorted(units, checked.unit_ids[mask])
-    matrix = checked.matrix[mask]
-    width = checked.survey.scale_max + 1
+    position = np.searchsorted(units, checked.unit_ids[mask]).astype(np.int64)
+    matrix = checked.matrix[mask].astype(np.int64)
+    questions, width = matrix.shape[1], checked.survey.scale_max + 1
+    cell = (position[:, None] * questions + np.arange(questions)) * width + matrix
+    table = np.bincount(cell.ravel(), minlength=len(units) * questions * width)
+    return units, table.reshape(len(units), questions, width)[:, :, 1:]
+
+
+def count_levels(checked: Checked, unit_ids: list[int]) -> list[SurveyQuestionStat]:
+    """Counts per unit, question and level of the units `unit_ids`, as unsaved rows (SQLite)."""
+    units, table = level_counts(checked, unit_ids)
     favourable_from = checked.survey.favourable_from
-    stats = []
-    for j, question_id in enumerate(checked.question_ids):
-        table = np.bincount(position * width + matrix[:, j], minlength=len(units) * width).reshape(
-            len(units), width
-        )[:, 1:]
-        for u, counts in zip(units.tolist(), table.tolist(), strict=True):
-            stats.append(
-                SurveyQuestionStat(
-                    survey_id=checked.survey.pk,
-                    unit_id=u,
-                    question_id=question_id,
-                    answers=sum(counts),
-                    favourable=sum(counts[favourable_from - 1 :]),
-                    counts=counts,
-                )
-            )
-    return stats
+    return [
+        SurveyQuestionStat(
+            survey_id=checked.survey.pk,
+            unit_id=u,
+            question_id=question_id,
+            answers=sum(counts),
+            favourable=sum(counts[favourable_from - 1 :]),
+            counts=counts,
+        )
+        for u, per_question in zip(units.tolist(), table.tolist(), strict=True)
+        for question_id, counts in zip(checked.question_ids, per_question, strict=True)
+    ]
 
 
-def _copy_stats(stats: list[SurveyQuestionStat]) -> None:
-    """The counts (units × questions rows) by COPY: ten thousand rows for 500 units."""
+def _copy_stats(checked: Checked, unit_ids: list[int]) -> None:
+    """The counts (units × questions rows) by COPY, their text built by numpy: ten thousand rows
+    for 500 units, no model instance each."""
+    units, table = level_counts(checked, unit_ids)
+    n_units, questions, levels = table.shape
+    answers = table.sum(axis=2)
+    favourable = table[:, :, checked.survey.favourable_from - 1 :].sum(axis=2)
+    text = lambda a: np.asarray(a, dtype=np.int64).astype("S")  # noqa: E731
+    counts = np.strings.add(b"[", text(table[:, :, 0]))
+    for level in range(1, levels):
+        counts = np.strings.add(np.strings.add(counts, b", "), text(table[:, :, level]))
+    columns = [
+        np.full((n_units, questions), str(checked.survey.pk).encode()),
+        text(np.repeat(units[:, None], questions, axis=1)),
+        text(np.broadcast_to(np.array(checked.question_ids), (n_units, questions))),
+        text(answers),
+        text(favourable),
+        np.strings.add(counts, b"]"),
+    ]
+    line = columns[0]
+    for column in columns[1:]:
+        line = np.strings.add(np.strings.add(line, b"\t"), column)
     sql = (
         "COPY surveys_surveyquestionstat (survey_id, unit_id, question_id, answers, favourable, "
         "counts) FROM STDIN"
     )
-    text = "".join(
-        f"{s.survey_id}\t{s.unit_id}\t{s.question_id}\t{s.answers}\t{s.favourable}\t"
-        f"{json.dumps(s.counts)}\n"
-        for s in stats
-    )
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        copy.write(text.encode())
+        copy.write(b"\n".join(line.ravel().tolist()) + b"\n")
 
 
 @transaction.atomic
@@ -216,11 +234,10 @@ def write_answers(
         _bulk(checked, index, progress)
     progress(87, _("Đang tổng hợp kết quả"))
     SurveyQuestionStat.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
-    stats = count_levels(checked, changes.changed)
     if connection.vendor == "postgresql":
-        _copy_stats(stats)
+        _copy_stats(checked, changes.changed)
     else:
-        SurveyQuestionStat.objects.bulk_create(stats, batch_size=5000)
+        SurveyQuestionStat.objects.bulk_create(count_levels(checked, changes.changed), 5000)
     SurveyUnitLoad.objects.bulk_create(
         [
             SurveyUnitLoad(
