@@ -27,7 +27,8 @@ from core.limits import MAX_COLUMNS
 from core.tabular import XLSX_MAGIC, Problem, TableError, csv_text, header_key, nfc, read_tables
 from units.models import Unit
 
-from .models import Survey, SurveyResponse, SurveyUnitLoad
+from .models import Survey, SurveyUnitLoad
+from .sheets import survey_respondents
 
 # A province's SIPAS is tens of thousands of sheets; a national-scale file, a million. The file
 # size cap (core.limits.MAX_FILE_BYTES) is the score import's.
@@ -391,11 +392,7 @@ def _elsewhere(checked: Checked, rows, respondents, unit_ids, column: str) -> No
     ]
     if not other_units:
         return
-    others = set(
-        SurveyResponse.objects.filter(survey=checked.survey, unit_id__in=other_units).values_list(
-            "respondent", flat=True
-        )
-    )
+    others = survey_respondents(checked.survey, other_units)
     if others:
         _report(
             checked,

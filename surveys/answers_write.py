@@ -1,5 +1,6 @@
 """Writing a checked answers file: one transaction that rewrites the answers of the file's units
-whose content changed (PostgreSQL COPY; bulk_create elsewhere, for the SQLite demo), counts them
+whose content changed, a block of sheets per unit (SurveyUnitAnswers: PostgreSQL COPY, one line a
+unit; bulk_create elsewhere, for the SQLite demo), counts them
 per unit, question and level from the checked matrix, and refreshes the survey's results (which
 announces them to scoring). A unit whose answers are the same as stored (its fingerprint) is not
 touched, so the same answers imported again write nothing."""
@@ -13,24 +14,23 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .answers_check import Checked, Progress, quiet
-from .models import Survey, SurveyImport, SurveyQuestionStat, SurveyResponse, SurveyUnitLoad
+from .models import Survey, SurveyImport, SurveyQuestionStat, SurveyUnitAnswers, SurveyUnitLoad
 from .services import results_refresh
+from .sheets import ids_text
 
-CHUNK = 200_000
 COPY_SQL = (
-    "COPY surveys_surveyresponse (survey_id, unit_id, respondent, answered_on, answers) FROM STDIN"
+    "COPY surveys_surveyunitanswers (survey_id, unit_id, sheets, respondents, dates, answers) "
+    "FROM STDIN"
 )
 
 
 @dataclass
 class UnitChanges:
-    """Which of the file's units would be rewritten (their answers differ from the stored ones),
-    and the file's rows as COPY lines (unit, respondent, date, answers), built once."""
+    """Which of the file's units would be rewritten (their answers differ from the stored ones)."""
 
     fingerprints: dict[int, tuple[int, str]]  # unit id -> (sheets, fingerprint) in the file
     changed: list[int]
     unchanged: list[int]
-    lines: np.ndarray | None = None  # fixed-width bytes, one per row
 
 
 def _escaped(respondents: np.ndarray) -> np.ndarray:
@@ -105,18 +105,42 @@ def unit_changes(checked: Checked) -> UnitChanges:
         fingerprints=fingerprints,
         changed=changed,
         unchanged=[u for u in fingerprints if u not in set(changed)],
-        lines=lines,
     )
 
 
-def _copy(checked: Checked, lines: np.ndarray, progress: Progress) -> None:
-    prefix = f"{checked.survey.pk}\t".encode()
-    n = len(lines)
+def _blocks(checked: Checked, index: np.ndarray):
+    """(unit, sheets, ids, dates, answers) of each unit among the rows `index` (sorted by unit),
+    as SurveyUnitAnswers stores them; the answers straight from the matrix's bytes."""
+    units, starts = np.unique(checked.unit_ids[index], return_index=True)
+    ends = [*starts[1:].tolist(), len(index)]
+    ids = checked.respondents[index].tolist()
+    dates = np.where(checked.dates[index] == "\\N", "", checked.dates[index]).tolist()
+    matrix = checked.matrix[index]
+    chars = np.where(matrix == 0, 46, matrix + 48).astype(np.uint8)
+    for unit, start, end in zip(units.tolist(), starts.tolist(), ends, strict=True):
+        yield (
+            unit,
+            end - start,
+            ids_text(ids[start:end]),
+            "\n".join(dates[start:end]),
+            chars[start:end].tobytes().decode("ascii"),
+        )
+
+
+def _copy_field(text: str) -> str:
+    """A text field in COPY's text format (backslash, tab and line ends escaped)."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    return text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
+def _copy(checked: Checked, index: np.ndarray, progress: Progress) -> None:
+    survey_id, n, done = checked.survey.pk, len(index), 0
     with connection.cursor() as cursor, cursor.cursor.copy(COPY_SQL) as copy:
-        for start in range(0, n, CHUNK):
-            part = lines[start : start + CHUNK].tolist()
-            copy.write(prefix + (b"\n" + prefix).join(part) + b"\n")
-            done = min(n, start + CHUNK)
+        for unit, sheets, ids, dates, answers in _blocks(checked, index):
+            line = f"{survey_id}\t{unit}\t{sheets}\t{_copy_field(ids)}\t{_copy_field(dates)}"
+            copy.write(f"{line}\t{answers}\n".encode())
+            done += sheets
             progress(
                 50 + 35 * done // n,
                 _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n},
@@ -124,26 +148,18 @@ def _copy(checked: Checked, lines: np.ndarray, progress: Progress) -> None:
 
 
 def _bulk(checked: Checked, index: np.ndarray, progress: Progress) -> None:
-    q = checked.matrix.shape[1]
-    chars = np.where(checked.matrix[index] == 0, 46, checked.matrix[index] + 48).astype(np.uint8)
-    answers = [a.decode() for a in np.ascontiguousarray(chars).view(f"S{q}").ravel().tolist()]
-    n = len(index)
-    for start in range(0, n, CHUNK // 20):
-        part = index[start : start + CHUNK // 20]
-        SurveyResponse.objects.bulk_create(
-            SurveyResponse(
-                survey_id=checked.survey.pk,
-                unit_id=int(checked.unit_ids[k]),
-                respondent=str(checked.respondents[k]),
-                answered_on=None if checked.dates[k] == "\\N" else checked.dates[k],
-                answers=answers[start + i],
-            )
-            for i, k in enumerate(part.tolist())
+    SurveyUnitAnswers.objects.bulk_create(
+        SurveyUnitAnswers(
+            survey_id=checked.survey.pk,
+            unit_id=unit,
+            sheets=sheets,
+            respondents=ids,
+            dates=dates,
+            answers=answers,
         )
-        done = min(n, start + CHUNK // 20)
-        progress(
-            50 + 35 * done // n, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n}
-        )
+        for unit, sheets, ids, dates, answers in _blocks(checked, index)
+    )
+    progress(85, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": len(index), "rows": len(index)})
 
 
 def level_counts(checked: Checked, unit_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -223,13 +239,12 @@ def write_answers(
     # One import of a survey writes at a time (a second waits here for the first to commit).
     Survey.objects.select_for_update().filter(pk=survey.pk).first()
     progress(47, _("Đang xoá phiếu cũ của các đơn vị có thay đổi"))
-    # No signal or cascade hangs on answer sheets: Django deletes them in one DELETE.
-    SurveyResponse.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
+    # No signal or cascade hangs on answer blocks: Django deletes them in one DELETE.
+    SurveyUnitAnswers.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
     index = np.flatnonzero(np.isin(checked.unit_ids, changes.changed))
-    # Unit by unit: the (survey, unit) index then grows at its right edge, page after page.
-    index = index[np.argsort(checked.unit_ids[index], kind="stable")]
+    index = index[np.argsort(checked.unit_ids[index], kind="stable")]  # unit by unit, file order
     if connection.vendor == "postgresql":
-        _copy(checked, changes.lines[index], progress)
+        _copy(checked, index, progress)
     else:
         _bulk(checked, index, progress)
     progress(87, _("Đang tổng hợp kết quả"))
