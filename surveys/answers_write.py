@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -31,51 +32,21 @@ class UnitChanges:
     fingerprints: dict[int, tuple[int, str]]  # unit id -> (sheets, fingerprint) in the file
     changed: list[int]
     unchanged: list[int]
+    order: np.ndarray | None = None  # the rows by unit, in the file's order within a unit
 
 
-def _escaped(respondents: np.ndarray) -> np.ndarray:
-    """The ids as bytes for COPY's text format (backslash, tab and line ends escaped)."""
-    if any(c in "".join(respondents.tolist()) for c in "\\\t\n\r"):
-        respondents = np.array(
-            [
-                r.replace("\\", "\\\\")
-                .replace("\t", "\\t")
-                .replace("\n", "\\n")
-                .replace("\r", "\\r")
-                for r in respondents.tolist()
-            ],
-            dtype=object,
-        )
-    try:
-        return respondents.astype("S")  # ASCII ids, the common case: one C conversion
-    except UnicodeEncodeError:
-        return np.strings.encode(respondents.astype(str), "utf-8")
-
-
-def copy_lines(checked: Checked) -> np.ndarray:
-    """Every row as a COPY line without the survey id and the line end, built by numpy's string
-    ufuncs (C loops, no Python object per cell): unit, respondent, date, answers ('1'..'9', '.'
-    for none)."""
-    q = checked.matrix.shape[1]
-    chars = np.where(checked.matrix == 0, 46, checked.matrix + 48).astype(np.uint8)
-    answers = np.ascontiguousarray(chars).view(f"S{q}").ravel()
-    line = np.strings.add(checked.unit_ids.astype("S"), b"\t")
-    line = np.strings.add(line, _escaped(checked.respondents))
-    line = np.strings.add(line, b"\t")
-    line = np.strings.add(line, checked.dates.astype("S"))
-    line = np.strings.add(line, b"\t")
-    return np.strings.add(line, answers)
-
-
-def _row_hashes(lines: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each fixed-width line (FNV-like over 8-byte words, vectorised)."""
-    width = lines.dtype.itemsize
-    padded = np.zeros((len(lines), -(-width // 8) * 8), dtype=np.uint8)
-    padded[:, :width] = lines.view(np.uint8).reshape(len(lines), width)
-    words = padded.view(np.uint64)
-    h = np.full(len(lines), 0xCBF29CE484222325, dtype=np.uint64)
-    for k in range(words.shape[1]):
-        h = (h ^ words[:, k]) * np.uint64(0x100000001B3)
+def _row_hashes(checked: Checked) -> np.ndarray:
+    """A 64-bit hash of each row (respondent, date, answers): pandas' SipHash of the ids and the
+    dates, mixed FNV-like with the answers' bytes taken 8 at a time (vectorised, no Python per
+    row)."""
+    n, q = checked.matrix.shape
+    padded = np.zeros((n, -(-q // 8) * 8), dtype=np.uint8)
+    padded[:, :q] = checked.matrix
+    words = [pd.util.hash_array(checked.dates.astype(object))]
+    words += [padded.view(np.uint64)[:, k] for k in range(padded.shape[1] // 8)]
+    h = pd.util.hash_array(checked.respondents.astype(object), categorize=False)
+    for word in words:
+        h = (h ^ word) * np.uint64(0x100000001B3)
         h ^= h >> np.uint64(29)
     return h
 
@@ -83,8 +54,7 @@ def _row_hashes(lines: np.ndarray) -> np.ndarray:
 def unit_changes(checked: Checked) -> UnitChanges:
     """Fingerprint each unit's rows in the file (sums of row hashes: the order of the rows does
     not count) and compare with the stored ones."""
-    lines = copy_lines(checked)
-    hashes = _row_hashes(lines)
+    hashes = _row_hashes(checked)
     order = np.argsort(checked.unit_ids, kind="stable")
     units, starts, counts = np.unique(
         checked.unit_ids[order], return_index=True, return_counts=True
@@ -105,6 +75,7 @@ def unit_changes(checked: Checked) -> UnitChanges:
         fingerprints=fingerprints,
         changed=changed,
         unchanged=[u for u in fingerprints if u not in set(changed)],
+        order=order,
     )
 
 
@@ -114,7 +85,7 @@ def _blocks(checked: Checked, index: np.ndarray):
     units, starts = np.unique(checked.unit_ids[index], return_index=True)
     ends = [*starts[1:].tolist(), len(index)]
     ids = checked.respondents[index].tolist()
-    dates = np.where(checked.dates[index] == "\\N", "", checked.dates[index]).tolist()
+    dates = checked.dates[index].tolist()
     matrix = checked.matrix[index]
     chars = np.where(matrix == 0, 46, matrix + 48).astype(np.uint8)
     for unit, start, end in zip(units.tolist(), starts.tolist(), ends, strict=True):
@@ -122,7 +93,7 @@ def _blocks(checked: Checked, index: np.ndarray):
             unit,
             end - start,
             ids_text(ids[start:end]),
-            "\n".join(dates[start:end]),
+            "\n".join(dates[start:end]).replace("\\N", ""),
             chars[start:end].tobytes().decode("ascii"),
         )
 
@@ -135,16 +106,17 @@ def _copy_field(text: str) -> str:
 
 
 def _copy(checked: Checked, index: np.ndarray, progress: Progress) -> None:
-    survey_id, n, done = checked.survey.pk, len(index), 0
+    survey_id, n, done, said = checked.survey.pk, len(index), 0, 0
     with connection.cursor() as cursor, cursor.cursor.copy(COPY_SQL) as copy:
         for unit, sheets, ids, dates, answers in _blocks(checked, index):
             line = f"{survey_id}\t{unit}\t{sheets}\t{_copy_field(ids)}\t{_copy_field(dates)}"
             copy.write(f"{line}\t{answers}\n".encode())
             done += sheets
-            progress(
-                50 + 35 * done // n,
-                _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n},
-            )
+            if 35 * done // n > said:  # a step of the bar, not a line per unit
+                said = 35 * done // n
+                progress(
+                    50 + said, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n}
+                )
 
 
 def _bulk(checked: Checked, index: np.ndarray, progress: Progress) -> None:
@@ -167,12 +139,17 @@ def level_counts(checked: Checked, unit_ids: list[int]) -> tuple[np.ndarray, np.
     `unit_ids`, from the checked matrix: one bincount over (unit, question, level)."""
     units = np.array(sorted(unit_ids), dtype=np.int64)
     mask = np.isin(checked.unit_ids, units)
-    position = np.searchsorted(units, checked.unit_ids[mask]).astype(np.int64)
-    matrix = checked.matrix[mask].astype(np.int64)
-    questions, width = matrix.shape[1], checked.survey.scale_max + 1
-    cell = (position[:, None] * questions + np.arange(questions)) * width + matrix
-    table = np.bincount(cell.ravel(), minlength=len(units) * questions * width)
-    return units, table.reshape(len(units), questions, width)[:, :, 1:]
+    width = checked.survey.scale_max + 1
+    base = np.searchsorted(units, checked.unit_ids[mask]).astype(np.int32) * width
+    matrix = checked.matrix[mask]
+    table = np.stack(
+        [
+            np.bincount(base + matrix[:, j], minlength=len(units) * width)
+            for j in range(matrix.shape[1])
+        ],
+        axis=1,
+    )  # units · levels × questions
+    return units, table.reshape(len(units), width, -1).transpose(0, 2, 1)[:, :, 1:]
 
 
 def count_levels(checked: Checked, unit_ids: list[int]) -> list[SurveyQuestionStat]:
@@ -241,8 +218,9 @@ def write_answers(
     progress(47, _("Đang xoá phiếu cũ của các đơn vị có thay đổi"))
     # No signal or cascade hangs on answer blocks: Django deletes them in one DELETE.
     SurveyUnitAnswers.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
-    index = np.flatnonzero(np.isin(checked.unit_ids, changes.changed))
-    index = index[np.argsort(checked.unit_ids[index], kind="stable")]  # unit by unit, file order
+    index = changes.order  # unit by unit, in the file's order
+    if len(changes.changed) < len(changes.fingerprints):
+        index = index[np.isin(checked.unit_ids[index], changes.changed)]
     if connection.vendor == "postgresql":
         _copy(checked, index, progress)
     else:
