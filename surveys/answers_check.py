@@ -112,13 +112,20 @@ def _wanted(labels: list[str], codes: list[str]) -> tuple[dict[str, str], list[s
     return found, [label for label in labels if label not in used and label.strip()]
 
 
+def _float_type(body: bytes) -> str:
+    """float32 when the file's body has no decimal point nor exponent: every number in it is then
+    an integer, exact in float32 up to 2**24, far past any scale (and half the bytes to build);
+    float64 otherwise, as exact as Python's float() on "4.0000001"."""
+    return "float64" if b"." in body or b"e" in body or b"E" in body else "float32"
+
+
 def _read_csv(raw: bytes, delimiter: str, found: dict[str, str], numeric=()) -> pd.DataFrame:
     """pandas' C reader on the file: the respondent's column as str, the columns `numeric` as
     float64 (blank = NaN), the others as categories (blank = "")."""
     dtypes = dict.fromkeys(found.values(), "category")
     if "respondent" in found:
         dtypes[found["respondent"]] = str
-    dtypes.update(dict.fromkeys(numeric, "float64"))
+    dtypes.update(dict.fromkeys(numeric, _float_type(raw[raw.find(b"\n") + 1 :])))
     try:
         return pd.read_csv(
             io.BytesIO(raw),
