@@ -264,3 +264,28 @@ def test_a_running_jobs_progress_is_read_from_the_cache_then_from_its_row(define
     SurveyImport.objects.filter(pk=job.pk).update(status=SurveyImport.Status.APPLIED, progress=100)
     job.refresh_from_db()
     assert import_progress(job) == (100, "")
+
+
+def test_ids_with_backslashes_and_line_ends_are_kept_as_written(defined, unit, other_unit):
+    text = ANSWERS.replace("a1,", '"a\\1",').replace("b1,", '"b\n1",').replace("a3,", " a3 ,")
+    outcome = import_answers(survey=defined, data=text.encode())
+    assert outcome.status == "applied", outcome.errors
+    sheets = survey_sheets(defined)
+    assert [s.respondent for s in sheets if s.unit_id == unit.pk] == ["a\\1", "a2", "a3", "a4"]
+    assert {s.respondent: s.answers for s in sheets}["b\n1"] == "444"
+    assert import_answers(survey=defined, data=text.encode()).status == "unchanged"
+
+
+def test_answers_written_as_decimals_are_read_exactly(defined, unit, other_unit):
+    # "4.0" is level 4; "4.0000001" is not a level (a float32 reading would make it 4).
+    assert (
+        import_answers(
+            survey=defined, data=ANSWERS.replace(",4,4,1,x", ",4.0,4,1,x").encode()
+        ).status
+        == "applied"
+    )
+    assert _sheet("a1").answers == "441"
+    outcome = import_answers(
+        survey=defined, data=ANSWERS.replace(",4,3,1,", ",4.0000001,3,1,").encode()
+    )
+    assert outcome.status == "invalid" and "dòng 3, cột “Q1”" in outcome.errors[0]

@@ -39,7 +39,13 @@ def sheets_to_blocks(apps, schema_editor):
     SurveyResponse = apps.get_model("surveys", "SurveyResponse")
     SurveyUnitAnswers = apps.get_model("surveys", "SurveyUnitAnswers")
     blocks: dict[tuple[int, int], list] = {}
-    rows = SurveyResponse.objects.order_by("survey_id", "unit_id", "pk").values_list(
+    Survey = apps.get_model("surveys", "Survey")
+    Unit = apps.get_model("units", "Unit")
+    # The sheets had no foreign key constraint: any of a survey or unit gone are not carried.
+    rows = SurveyResponse.objects.filter(
+        survey_id__in=Survey.objects.values("pk"), unit_id__in=Unit.objects.values("pk")
+    )
+    rows = rows.order_by("survey_id", "unit_id", "pk").values_list(
         "survey_id", "unit_id", "respondent", "answered_on", "answers"
     )
     for survey_id, unit_id, respondent, answered_on, answers in rows.iterator(chunk_size=20000):
