@@ -173,12 +173,12 @@ def _copy_floor(data: bytes) -> float:
 def _reset(survey) -> None:
     from django.db import connection
 
-    from surveys.models import SurveyImport, SurveyQuestionStat, SurveyResponse, SurveyUnitLoad
+    from surveys.models import SurveyImport, SurveyQuestionStat, SurveyUnitAnswers, SurveyUnitLoad
 
-    for model in (SurveyResponse, SurveyQuestionStat, SurveyUnitLoad, SurveyImport):
+    for model in (SurveyUnitAnswers, SurveyQuestionStat, SurveyUnitLoad, SurveyImport):
         model.objects.filter(survey=survey).delete()
     with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE surveys_surveyresponse")
+        cur.execute("VACUUM ANALYZE surveys_surveyunitanswers")
 
 
 def main() -> None:

@@ -27,7 +27,8 @@ from core.limits import MAX_COLUMNS
 from core.tabular import XLSX_MAGIC, Problem, TableError, csv_text, header_key, nfc, read_tables
 from units.models import Unit
 
-from .models import Survey, SurveyResponse, SurveyUnitLoad
+from .models import Survey, SurveyUnitLoad
+from .sheets import survey_respondents
 
 # A province's SIPAS is tens of thousands of sheets; a national-scale file, a million. The file
 # size cap (core.limits.MAX_FILE_BYTES) is the score import's.
@@ -111,11 +112,75 @@ def _wanted(labels: list[str], codes: list[str]) -> tuple[dict[str, str], list[s
     return found, [label for label in labels if label not in used and label.strip()]
 
 
+def _float_type(body: bytes) -> str:
+    """float32 when the file's body has no decimal point nor exponent: every number in it is then
+    an integer, exact in float32 up to 2**24, far past any scale (and half the bytes to build);
+    float64 otherwise, as exact as Python's float() on "4.0000001"."""
+    return "float64" if b"." in body or b"e" in body or b"E" in body else "float32"
+
+
+def _read_csv(raw: bytes, delimiter: str, found: dict[str, str], numeric=()) -> pd.DataFrame:
+    """pandas' C reader on the file: the respondent's column as str, the columns `numeric` as
+    float64 (blank = NaN), the others as categories (blank = "")."""
+    dtypes = dict.fromkeys(found.values(), "category")
+    if "respondent" in found:
+        dtypes[found["respondent"]] = str
+    dtypes.update(dict.fromkeys(numeric, _float_type(raw[raw.find(b"\n") + 1 :])))
+    try:
+        return pd.read_csv(
+            io.BytesIO(raw),
+            sep=delimiter,
+            usecols=list(found.values()),
+            dtype=dtypes,
+            keep_default_na=False,
+            na_values={label: [""] for label in numeric} or None,
+            na_filter=bool(numeric),
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise TableError(_("Không đọc được tệp CSV: %(error)s") % {"error": exc}) from None
+    except (ValueError, UnicodeError) as exc:
+        raise TableError(_("Không đọc được tệp: %(error)s") % {"error": exc}) from None
+
+
+def _read_levels(raw: bytes, delimiter: str, found: dict[str, str], scale: int):
+    """The common case, fast: every answer blank or a number, read as float64 by the C reader (no
+    Python string per cell), and every number a level 1..scale. None when any cell is not (that
+    file is read again as text, cell values named in the errors)."""
+    questions = [label for key, label in found.items() if key.startswith("q:")]
+    try:
+        frame = _read_csv(raw, delimiter, found, questions)
+    except TableError:
+        return None
+    for label in questions:
+        values = frame[label].to_numpy()
+        if not (
+            np.isnan(values) | ((values == np.floor(values)) & (values >= 1) & (values <= scale))
+        ).all():
+            return None
+    return frame
+
+
+def _trimmed(body: bytes, delimiter: str) -> bool:
+    """Whether no cell of the file's body can start or end with white space: ASCII without any
+    (a CRLF line end aside). Then the ids need no strip, a Python call per row."""
+    blanks = (b" ", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+    if not body.isascii() or any(c in body for c in blanks):
+        return False
+    quoted = b'"' in body
+    if b"\t" in body and (delimiter != "\t" or quoted):
+        return False
+    return b"\r" not in body or (not quoted and body.count(b"\r") == body.count(b"\r\n"))
+
+
 def read_frame(
-    data: bytes, codes: list[str], filename: str = ""
+    data: bytes, codes: list[str], filename: str = "", scale: int | None = None
 ) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     """The file's known columns as text (blank = ""), indexed by row number; the respondent's as
-    str, the others as categories. Returns (frame, where each key was found, ignored labels)."""
+    str, the others as categories. Returns (frame, where each key was found, ignored labels).
+    With `scale`, a CSV's answers are read as float64 levels (blank = NaN) when every one is a
+    level 1..scale or blank (then checked already)."""
     if data.startswith(XLSX_MAGIC):
         sheet = read_tables(data, filename)[0]
         _header(sheet.labels)
@@ -144,24 +209,13 @@ def read_frame(
         raise _too_many_rows()
     if not found:
         return pd.DataFrame(), found, ignored
-    dtypes = dict.fromkeys(found.values(), "category")
-    if "respondent" in found:
-        dtypes[found["respondent"]] = str
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            usecols=list(found.values()),
-            dtype=dtypes,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except pd.errors.ParserError as exc:
-        raise TableError(_("Không đọc được tệp CSV: %(error)s") % {"error": exc}) from None
-    except (ValueError, UnicodeError) as exc:
-        raise TableError(_("Không đọc được tệp: %(error)s") % {"error": exc}) from None
+    raw = text.encode("utf-8")  # the C reader's own input: a str would be encoded again inside
+    frame = None
+    if scale is not None:
+        frame = _read_levels(raw, delimiter, found, scale)
+    if frame is None:
+        frame = _read_csv(raw, delimiter, found)
+    frame.attrs["trimmed"] = _trimmed(raw[raw.find(b"\n") + 1 :], delimiter)
     frame.index = np.arange(2, len(frame) + 2)
     return frame, found, ignored
 
@@ -220,7 +274,9 @@ def check_answers(
         return checked
     progress(2, _("Đang đọc tệp"))
     try:
-        frame, found, checked.ignored = read_frame(data, [q.code for q in questions], filename)
+        frame, found, checked.ignored = read_frame(
+            data, [q.code for q in questions], filename, survey.scale_max
+        )
     except TableError as exc:
         for p in exc.problems or [Problem("", None, "", str(exc))]:
             checked.problem(p.row, p.column, p.message)
@@ -238,15 +294,18 @@ def check_answers(
     matrix = np.zeros((len(frame), len(questions)), dtype=np.int8)
     bad_levels = []
     for j, q in enumerate(questions):
-        levels, codes, categories = per_value(
-            frame[found[f"q:{q.code}"]], lambda v: _level(v, scale), 0
-        )
+        column = frame[found[f"q:{q.code}"]]
+        if column.dtype.kind == "f":  # read as levels, checked by read_frame
+            matrix[:, j] = np.nan_to_num(column.to_numpy(), nan=0)
+            continue
+        levels, codes, categories = per_value(column, lambda v: _level(v, scale), 0)
         levels = levels.astype(np.int8)
         bad_levels.append((q, levels < 0, codes, categories))
         matrix[:, j] = np.maximum(levels, 0)
-    respondents = (
-        frame[found["respondent"]].fillna("").astype(str).str.strip().to_numpy(dtype=object)
-    )
+    respondents = frame[found["respondent"]].fillna("").astype(str)
+    if not frame.attrs.get("trimmed"):
+        respondents = respondents.str.strip()
+    respondents = respondents.to_numpy(dtype=object)
     unit_column = frame[found["unit"]]
     date_column = frame[found["date"]] if "date" in found else None
     # Rows with nothing in them (blank lines) are skipped, as every import skips them.
@@ -354,11 +413,7 @@ def _elsewhere(checked: Checked, rows, respondents, unit_ids, column: str) -> No
     ]
     if not other_units:
         return
-    others = set(
-        SurveyResponse.objects.filter(survey=checked.survey, unit_id__in=other_units).values_list(
-            "respondent", flat=True
-        )
-    )
+    others = survey_respondents(checked.survey, other_units)
     if others:
         _report(
             checked,

@@ -1,82 +1,52 @@
 """Writing a checked answers file: one transaction that rewrites the answers of the file's units
-whose content changed (PostgreSQL COPY; bulk_create elsewhere, for the SQLite demo), counts them
+whose content changed, a block of sheets per unit (SurveyUnitAnswers: PostgreSQL COPY, one line a
+unit; bulk_create elsewhere, for the SQLite demo), counts them
 per unit, question and level from the checked matrix, and refreshes the survey's results (which
 announces them to scoring). A unit whose answers are the same as stored (its fingerprint) is not
 touched, so the same answers imported again write nothing."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .answers_check import Checked, Progress, quiet
-from .models import Survey, SurveyImport, SurveyQuestionStat, SurveyResponse, SurveyUnitLoad
+from .models import Survey, SurveyImport, SurveyQuestionStat, SurveyUnitAnswers, SurveyUnitLoad
 from .services import results_refresh
+from .sheets import ids_text
 
-CHUNK = 200_000
 COPY_SQL = (
-    "COPY surveys_surveyresponse (survey_id, unit_id, respondent, answered_on, answers) FROM STDIN"
+    "COPY surveys_surveyunitanswers (survey_id, unit_id, sheets, respondents, dates, answers) "
+    "FROM STDIN"
 )
 
 
 @dataclass
 class UnitChanges:
-    """Which of the file's units would be rewritten (their answers differ from the stored ones),
-    and the file's rows as COPY lines (unit, respondent, date, answers), built once."""
+    """Which of the file's units would be rewritten (their answers differ from the stored ones)."""
 
     fingerprints: dict[int, tuple[int, str]]  # unit id -> (sheets, fingerprint) in the file
     changed: list[int]
     unchanged: list[int]
-    lines: np.ndarray | None = None  # fixed-width bytes, one per row
+    order: np.ndarray | None = None  # the rows by unit, in the file's order within a unit
 
 
-def _escaped(respondents: np.ndarray) -> np.ndarray:
-    """The ids as bytes for COPY's text format (backslash, tab and line ends escaped)."""
-    if any(c in "".join(respondents.tolist()) for c in "\\\t\n\r"):
-        respondents = np.array(
-            [
-                r.replace("\\", "\\\\")
-                .replace("\t", "\\t")
-                .replace("\n", "\\n")
-                .replace("\r", "\\r")
-                for r in respondents.tolist()
-            ],
-            dtype=object,
-        )
-    try:
-        return respondents.astype("S")  # ASCII ids, the common case: one C conversion
-    except UnicodeEncodeError:
-        return np.strings.encode(respondents.astype(str), "utf-8")
-
-
-def copy_lines(checked: Checked) -> np.ndarray:
-    """Every row as a COPY line without the survey id and the line end, built by numpy's string
-    ufuncs (C loops, no Python object per cell): unit, respondent, date, answers ('1'..'9', '.'
-    for none)."""
-    q = checked.matrix.shape[1]
-    chars = np.where(checked.matrix == 0, 46, checked.matrix + 48).astype(np.uint8)
-    answers = np.ascontiguousarray(chars).view(f"S{q}").ravel()
-    line = np.strings.add(checked.unit_ids.astype("S"), b"\t")
-    line = np.strings.add(line, _escaped(checked.respondents))
-    line = np.strings.add(line, b"\t")
-    line = np.strings.add(line, checked.dates.astype("S"))
-    line = np.strings.add(line, b"\t")
-    return np.strings.add(line, answers)
-
-
-def _row_hashes(lines: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each fixed-width line (FNV-like over 8-byte words, vectorised)."""
-    width = lines.dtype.itemsize
-    padded = np.zeros((len(lines), -(-width // 8) * 8), dtype=np.uint8)
-    padded[:, :width] = lines.view(np.uint8).reshape(len(lines), width)
-    words = padded.view(np.uint64)
-    h = np.full(len(lines), 0xCBF29CE484222325, dtype=np.uint64)
-    for k in range(words.shape[1]):
-        h = (h ^ words[:, k]) * np.uint64(0x100000001B3)
+def _row_hashes(checked: Checked) -> np.ndarray:
+    """A 64-bit hash of each row (respondent, date, answers): pandas' SipHash of the ids and the
+    dates, mixed FNV-like with the answers' bytes taken 8 at a time (vectorised, no Python per
+    row)."""
+    n, q = checked.matrix.shape
+    padded = np.zeros((n, -(-q // 8) * 8), dtype=np.uint8)
+    padded[:, :q] = checked.matrix
+    words = [pd.util.hash_array(checked.dates.astype(object))]
+    words += [padded.view(np.uint64)[:, k] for k in range(padded.shape[1] // 8)]
+    h = pd.util.hash_array(checked.respondents.astype(object), categorize=False)
+    for word in words:
+        h = (h ^ word) * np.uint64(0x100000001B3)
         h ^= h >> np.uint64(29)
     return h
 
@@ -84,8 +54,7 @@ def _row_hashes(lines: np.ndarray) -> np.ndarray:
 def unit_changes(checked: Checked) -> UnitChanges:
     """Fingerprint each unit's rows in the file (sums of row hashes: the order of the rows does
     not count) and compare with the stored ones."""
-    lines = copy_lines(checked)
-    hashes = _row_hashes(lines)
+    hashes = _row_hashes(checked)
     order = np.argsort(checked.unit_ids, kind="stable")
     units, starts, counts = np.unique(
         checked.unit_ids[order], return_index=True, return_counts=True
@@ -106,87 +75,129 @@ def unit_changes(checked: Checked) -> UnitChanges:
         fingerprints=fingerprints,
         changed=changed,
         unchanged=[u for u in fingerprints if u not in set(changed)],
-        lines=lines,
+        order=order,
     )
 
 
-def _copy(checked: Checked, lines: np.ndarray, progress: Progress) -> None:
-    prefix = f"{checked.survey.pk}\t".encode()
-    n = len(lines)
+def _blocks(checked: Checked, index: np.ndarray):
+    """(unit, sheets, ids, dates, answers) of each unit among the rows `index` (sorted by unit),
+    as SurveyUnitAnswers stores them; the answers straight from the matrix's bytes."""
+    units, starts = np.unique(checked.unit_ids[index], return_index=True)
+    ends = [*starts[1:].tolist(), len(index)]
+    ids = checked.respondents[index].tolist()
+    dates = checked.dates[index].tolist()
+    matrix = checked.matrix[index]
+    chars = np.where(matrix == 0, 46, matrix + 48).astype(np.uint8)
+    for unit, start, end in zip(units.tolist(), starts.tolist(), ends, strict=True):
+        yield (
+            unit,
+            end - start,
+            ids_text(ids[start:end]),
+            "\n".join(dates[start:end]).replace("\\N", ""),
+            chars[start:end].tobytes().decode("ascii"),
+        )
+
+
+def _copy_field(text: str) -> str:
+    """A text field in COPY's text format (backslash, tab and line ends escaped)."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    return text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
+def _copy(checked: Checked, index: np.ndarray, progress: Progress) -> None:
+    survey_id, n, done, said = checked.survey.pk, len(index), 0, 0
     with connection.cursor() as cursor, cursor.cursor.copy(COPY_SQL) as copy:
-        for start in range(0, n, CHUNK):
-            part = lines[start : start + CHUNK].tolist()
-            copy.write(prefix + (b"\n" + prefix).join(part) + b"\n")
-            done = min(n, start + CHUNK)
-            progress(
-                50 + 35 * done // n,
-                _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n},
-            )
+        for unit, sheets, ids, dates, answers in _blocks(checked, index):
+            line = f"{survey_id}\t{unit}\t{sheets}\t{_copy_field(ids)}\t{_copy_field(dates)}"
+            copy.write(f"{line}\t{answers}\n".encode())
+            done += sheets
+            if 35 * done // n > said:  # a step of the bar, not a line per unit
+                said = 35 * done // n
+                progress(
+                    50 + said, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n}
+                )
 
 
 def _bulk(checked: Checked, index: np.ndarray, progress: Progress) -> None:
-    q = checked.matrix.shape[1]
-    chars = np.where(checked.matrix[index] == 0, 46, checked.matrix[index] + 48).astype(np.uint8)
-    answers = [a.decode() for a in np.ascontiguousarray(chars).view(f"S{q}").ravel().tolist()]
-    n = len(index)
-    for start in range(0, n, CHUNK // 20):
-        part = index[start : start + CHUNK // 20]
-        SurveyResponse.objects.bulk_create(
-            SurveyResponse(
-                survey_id=checked.survey.pk,
-                unit_id=int(checked.unit_ids[k]),
-                respondent=str(checked.respondents[k]),
-                answered_on=None if checked.dates[k] == "\\N" else checked.dates[k],
-                answers=answers[start + i],
-            )
-            for i, k in enumerate(part.tolist())
+    SurveyUnitAnswers.objects.bulk_create(
+        SurveyUnitAnswers(
+            survey_id=checked.survey.pk,
+            unit_id=unit,
+            sheets=sheets,
+            respondents=ids,
+            dates=dates,
+            answers=answers,
         )
-        done = min(n, start + CHUNK // 20)
-        progress(
-            50 + 35 * done // n, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n}
-        )
+        for unit, sheets, ids, dates, answers in _blocks(checked, index)
+    )
+    progress(85, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": len(index), "rows": len(index)})
+
+
+def level_counts(checked: Checked, unit_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(the units in order, their counts: units × questions × levels, level 1 first) of the units
+    `unit_ids`, from the checked matrix: one bincount over (unit, question, level)."""
+    units = np.array(sorted(unit_ids), dtype=np.int64)
+    mask = np.isin(checked.unit_ids, units)
+    width = checked.survey.scale_max + 1
+    base = np.searchsorted(units, checked.unit_ids[mask]).astype(np.int32) * width
+    matrix = checked.matrix[mask]
+    table = np.stack(
+        [
+            np.bincount(base + matrix[:, j], minlength=len(units) * width)
+            for j in range(matrix.shape[1])
+        ],
+        axis=1,
+    )  # units · levels × questions
+    return units, table.reshape(len(units), width, -1).transpose(0, 2, 1)[:, :, 1:]
 
 
 def count_levels(checked: Checked, unit_ids: list[int]) -> list[SurveyQuestionStat]:
-    """Counts per unit, question and level of the units `unit_ids`, from the checked matrix."""
-    units = np.array(sorted(unit_ids), dtype=np.int64)
-    mask = np.isin(checked.unit_ids, units)
-    position = np.searchsorted(units, checked.unit_ids[mask])
-    matrix = checked.matrix[mask]
-    width = checked.survey.scale_max + 1
+    """Counts per unit, question and level of the units `unit_ids`, as unsaved rows (SQLite)."""
+    units, table = level_counts(checked, unit_ids)
     favourable_from = checked.survey.favourable_from
-    stats = []
-    for j, question_id in enumerate(checked.question_ids):
-        table = np.bincount(position * width + matrix[:, j], minlength=len(units) * width).reshape(
-            len(units), width
-        )[:, 1:]
-        for u, counts in zip(units.tolist(), table.tolist(), strict=True):
-            stats.append(
-                SurveyQuestionStat(
-                    survey_id=checked.survey.pk,
-                    unit_id=u,
-                    question_id=question_id,
-                    answers=sum(counts),
-                    favourable=sum(counts[favourable_from - 1 :]),
-                    counts=counts,
-                )
-            )
-    return stats
+    return [
+        SurveyQuestionStat(
+            survey_id=checked.survey.pk,
+            unit_id=u,
+            question_id=question_id,
+            answers=sum(counts),
+            favourable=sum(counts[favourable_from - 1 :]),
+            counts=counts,
+        )
+        for u, per_question in zip(units.tolist(), table.tolist(), strict=True)
+        for question_id, counts in zip(checked.question_ids, per_question, strict=True)
+    ]
 
 
-def _copy_stats(stats: list[SurveyQuestionStat]) -> None:
-    """The counts (units × questions rows) by COPY: ten thousand rows for 500 units."""
+def _copy_stats(checked: Checked, unit_ids: list[int]) -> None:
+    """The counts (units × questions rows) by COPY, their text built by numpy: ten thousand rows
+    for 500 units, no model instance each."""
+    units, table = level_counts(checked, unit_ids)
+    n_units, questions, levels = table.shape
+    answers = table.sum(axis=2)
+    favourable = table[:, :, checked.survey.favourable_from - 1 :].sum(axis=2)
+    text = lambda a: np.asarray(a, dtype=np.int64).astype("S")  # noqa: E731
+    counts = np.strings.add(b"[", text(table[:, :, 0]))
+    for level in range(1, levels):
+        counts = np.strings.add(np.strings.add(counts, b", "), text(table[:, :, level]))
+    columns = [
+        np.full((n_units, questions), str(checked.survey.pk).encode()),
+        text(np.repeat(units[:, None], questions, axis=1)),
+        text(np.broadcast_to(np.array(checked.question_ids), (n_units, questions))),
+        text(answers),
+        text(favourable),
+        np.strings.add(counts, b"]"),
+    ]
+    line = columns[0]
+    for column in columns[1:]:
+        line = np.strings.add(np.strings.add(line, b"\t"), column)
     sql = (
         "COPY surveys_surveyquestionstat (survey_id, unit_id, question_id, answers, favourable, "
         "counts) FROM STDIN"
     )
-    text = "".join(
-        f"{s.survey_id}\t{s.unit_id}\t{s.question_id}\t{s.answers}\t{s.favourable}\t"
-        f"{json.dumps(s.counts)}\n"
-        for s in stats
-    )
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        copy.write(text.encode())
+        copy.write(b"\n".join(line.ravel().tolist()) + b"\n")
 
 
 @transaction.atomic
@@ -205,22 +216,21 @@ def write_answers(
     # One import of a survey writes at a time (a second waits here for the first to commit).
     Survey.objects.select_for_update().filter(pk=survey.pk).first()
     progress(47, _("Đang xoá phiếu cũ của các đơn vị có thay đổi"))
-    # No signal or cascade hangs on answer sheets: Django deletes them in one DELETE.
-    SurveyResponse.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
-    index = np.flatnonzero(np.isin(checked.unit_ids, changes.changed))
-    # Unit by unit: the (survey, unit) index then grows at its right edge, page after page.
-    index = index[np.argsort(checked.unit_ids[index], kind="stable")]
+    # No signal or cascade hangs on answer blocks: Django deletes them in one DELETE.
+    SurveyUnitAnswers.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
+    index = changes.order  # unit by unit, in the file's order
+    if len(changes.changed) < len(changes.fingerprints):
+        index = index[np.isin(checked.unit_ids[index], changes.changed)]
     if connection.vendor == "postgresql":
-        _copy(checked, changes.lines[index], progress)
+        _copy(checked, index, progress)
     else:
         _bulk(checked, index, progress)
     progress(87, _("Đang tổng hợp kết quả"))
     SurveyQuestionStat.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
-    stats = count_levels(checked, changes.changed)
     if connection.vendor == "postgresql":
-        _copy_stats(stats)
+        _copy_stats(checked, changes.changed)
     else:
-        SurveyQuestionStat.objects.bulk_create(stats, batch_size=5000)
+        SurveyQuestionStat.objects.bulk_create(count_levels(checked, changes.changed), 5000)
     SurveyUnitLoad.objects.bulk_create(
         [
             SurveyUnitLoad(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.tabular import Problem, TableError, cell, column_index, nfc, read_tables
 from units.models import Unit
 
-from .models import Survey, SurveyElement, SurveyQuestion, SurveyResponse
+from .models import Survey, SurveyElement, SurveyQuestion, SurveyUnitAnswers
 from .services import plan_set
 
 ALIASES = {
@@ -71,7 +71,7 @@ def definition_import(*, survey: Survey, data: bytes, filename: str = "") -> lis
         sheet = read_tables(data, filename)[0]
     except TableError as exc:
         return [Problem("", None, "", str(exc))]
-    if SurveyResponse.objects.filter(survey=survey).exists():
+    if SurveyUnitAnswers.objects.filter(survey=survey).exists():
         return [
             Problem("", None, "", _("Cuộc điều tra đã có phiếu trả lời: không thể đổi câu hỏi."))
         ]

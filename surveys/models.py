@@ -133,33 +133,35 @@ class SurveyPlan(models.Model):
         return f"{self.survey} · {self.unit_id}: {self.population}"
 
 
-class SurveyResponse(models.Model):
-    """One respondent's answers: one character per question in the survey's order, '1'..'9', or
-    '.' for no answer. Written in bulk by COPY; one row per respondent keeps a million answer
-    sheets a million rows, not twenty million.
+class SurveyUnitAnswers(models.Model):
+    """A unit's answer sheets in a survey, as the import last wrote them: one row per survey and
+    unit, its sheets in three parallel columns, in the file's order. `respondents`: the ids, one
+    a line (a backslash, a line end within an id escaped as \\\\, \\n: surveys.sheets reads them);
+    `dates`: the ISO dates, one a line, empty for none; `answers`: one character per question in
+    the survey's order for each sheet in turn ('1'..'9', '.' for no answer), so sheet k's answers
+    are answers[k·q:(k+1)·q].
 
-    No foreign key constraints in the database: PostgreSQL checks each one row by row at commit
-    (two million trigger calls for a million sheets, more than the COPY itself). The import checks
-    every unit code first, and deleting a survey or a unit still cascades through the ORM. Nor a
-    unique index on the respondent: the import checks that each id appears once in the file and
-    in no other unit of the survey, and the writes of one survey are serialised (a row lock on the
-    survey); a unique index would make each row of a re-import visit the deleted row of the same
-    id."""
+    A unit's sheets are only ever written whole (an import rewrites the units whose content
+    changed) and read whole (the counts the results come from are stored apart, in
+    SurveyQuestionStat), so a unit's block is the grain: a million sheets are 500 rows, not a
+    million, and writing them costs about what the bytes cost. Stored uncompressed out of line
+    on PostgreSQL (STORAGE EXTERNAL, set by the migration): pglz's compression of the blocks
+    would cost more than the write it saves."""
 
-    survey = models.ForeignKey(
-        Survey, on_delete=models.CASCADE, db_index=False, db_constraint=False
-    )
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False, db_constraint=False)
-    respondent = models.CharField(max_length=64)
-    answered_on = models.DateField(null=True)
-    answers = models.CharField(max_length=200)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    sheets = models.PositiveIntegerField(default=0)
+    respondents = models.TextField(blank=True)
+    dates = models.TextField(blank=True)
+    answers = models.TextField(blank=True)
 
     class Meta:
-        # Serves the import: deleting a unit's sheets, the ids of the units a file leaves alone.
-        indexes = [models.Index(fields=["survey", "unit"], name="survey_response_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "unit"], name="one_answer_block_per_unit")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.survey_id} · {self.respondent}"
+        return f"{self.survey_id} · {self.unit_id}: {self.sheets}"
 
 
 class SurveyUnitLoad(models.Model):

@@ -16,8 +16,9 @@ from scoring.models import AssessmentResult, CriterionScore
 from surveys import computation
 from surveys.importing import import_answers
 from surveys.jobs import import_apply, import_check
-from surveys.models import Survey, SurveyImport, SurveyResponse, SurveyResult, SurveyUnitLoad
+from surveys.models import Survey, SurveyImport, SurveyResult, SurveyUnitAnswers, SurveyUnitLoad
 from surveys.selectors import criterion_sources, sample_plan, survey_figures, units_short
+from surveys.sheets import survey_sheets
 from tests.factories import make_assessment
 
 DEFINITION = (
@@ -57,6 +58,10 @@ def defined(db, tmp_path, unit, other_unit):
         stdout=io.StringIO(),
     )
     return Survey.objects.get(code="sociological-2024")
+
+
+def _sheet(respondent: str):
+    return {s.respondent: s for s in survey_sheets()}[respondent]
 
 
 def test_a_definition_file_with_its_settings_makes_the_survey(defined):
@@ -157,13 +162,13 @@ def test_the_command_checks_with_progress_and_a_dry_run_writes_nothing(defined, 
     out = io.StringIO()
     call_command("import_survey", "--survey=sociological-2024", str(path), "--dry-run", stdout=out)
     assert "%] " in out.getvalue() and "6" in out.getvalue()
-    assert not SurveyResponse.objects.exists() and not SurveyImport.objects.exists()
+    assert not SurveyUnitAnswers.objects.exists() and not SurveyImport.objects.exists()
     call_command("import_survey", "--survey=sociological-2024", str(path), stdout=io.StringIO())
-    assert SurveyResponse.objects.count() == 6
+    assert len(survey_sheets()) == 6
     assert SurveyImport.objects.get().status == SurveyImport.Status.APPLIED
     out = io.StringIO()
     call_command("import_survey", "--survey=sociological-2024", str(path), stdout=out)
-    assert SurveyImport.objects.count() == 1 and SurveyResponse.objects.count() == 6
+    assert SurveyImport.objects.count() == 1 and len(survey_sheets()) == 6
     bad = tmp_path / "sai.csv"
     bad.write_bytes(ANSWERS.replace("b2,so-y-te,02/03/2024,4,4,4", "b2,so-y-te,x,4,9,4").encode())
     with pytest.raises(CommandError):
@@ -175,15 +180,15 @@ def test_the_command_checks_with_progress_and_a_dry_run_writes_nothing(defined, 
 
 def test_only_the_units_whose_answers_changed_are_rewritten(defined, unit, other_unit):
     import_answers(survey=defined, data=ANSWERS.encode())
-    kept = set(SurveyResponse.objects.filter(unit=unit).values_list("pk", flat=True))
+    kept = set(SurveyUnitAnswers.objects.filter(unit=unit).values_list("pk", flat=True))
     changed = ANSWERS.replace("b2,so-y-te,02/03/2024,4,4,4", "b2,so-y-te,02/03/2024,1,1,1")
     outcome = import_answers(survey=defined, data=changed.encode())
     assert (outcome.status, outcome.written) == ("applied", 2)
     assert outcome.preview["units_changed"] == 1 and outcome.preview["ignored_columns"] == [
         "ghi chu"
     ]
-    assert set(SurveyResponse.objects.filter(unit=unit).values_list("pk", flat=True)) == kept
-    assert SurveyResponse.objects.get(respondent="b2").answers == "111"
+    assert set(SurveyUnitAnswers.objects.filter(unit=unit).values_list("pk", flat=True)) == kept
+    assert _sheet("b2").answers == "111"
     assert SurveyUnitLoad.objects.get(survey=defined, unit=other_unit).respondents == 2
 
 
@@ -198,8 +203,8 @@ def test_an_xlsx_file_and_ids_with_tabs_are_read(defined, unit, other_unit):
     book.save(buffer)
     outcome = import_answers(survey=defined, data=buffer.getvalue(), filename="phieu.xlsx")
     assert outcome.status == "applied", outcome.errors
-    assert SurveyResponse.objects.get(respondent="a\t1").answers == "441"
-    assert SurveyResponse.objects.get(respondent="a2").answered_on.isoformat() == "2024-03-01"
+    assert _sheet("a\t1").answers == "441"
+    assert _sheet("a2").answered_on == "2024-03-01"
 
 
 def test_the_upload_jobs_check_then_apply(defined, staff, settings, tmp_path):
@@ -213,13 +218,13 @@ def test_the_upload_jobs_check_then_apply(defined, staff, settings, tmp_path):
     import_check(job.pk)
     job.refresh_from_db()
     assert (job.status, job.progress, job.rows) == (SurveyImport.Status.CHECKED, 100, 6)
-    assert job.preview["units_changed"] == 2 and not SurveyResponse.objects.exists()
+    assert job.preview["units_changed"] == 2 and not SurveyUnitAnswers.objects.exists()
     import_apply(job.pk)
     job.refresh_from_db()
-    assert job.status == SurveyImport.Status.APPLIED and SurveyResponse.objects.count() == 6
+    assert job.status == SurveyImport.Status.APPLIED and len(survey_sheets()) == 6
     assert set(SurveyUnitLoad.objects.values_list("job", flat=True)) == {job.pk}
     import_apply(job.pk)  # run twice: nothing more
-    assert SurveyResponse.objects.count() == 6 and SurveyImport.objects.count() == 1
+    assert len(survey_sheets()) == 6 and SurveyImport.objects.count() == 1
 
 
 def test_a_bad_upload_is_marked_invalid_with_its_errors(defined, staff, settings, tmp_path):
@@ -234,7 +239,7 @@ def test_a_bad_upload_is_marked_invalid_with_its_errors(defined, staff, settings
     assert job.status == SurveyImport.Status.INVALID
     assert job.errors[0].startswith("dòng 6, cột “ma don vi”")
     import_apply(job.pk)
-    assert not SurveyResponse.objects.exists()
+    assert not SurveyUnitAnswers.objects.exists()
 
 
 def test_copy_survey_carries_the_definition_forward(defined):
@@ -259,3 +264,28 @@ def test_a_running_jobs_progress_is_read_from_the_cache_then_from_its_row(define
     SurveyImport.objects.filter(pk=job.pk).update(status=SurveyImport.Status.APPLIED, progress=100)
     job.refresh_from_db()
     assert import_progress(job) == (100, "")
+
+
+def test_ids_with_backslashes_and_line_ends_are_kept_as_written(defined, unit, other_unit):
+    text = ANSWERS.replace("a1,", '"a\\1",').replace("b1,", '"b\n1",').replace("a3,", " a3 ,")
+    outcome = import_answers(survey=defined, data=text.encode())
+    assert outcome.status == "applied", outcome.errors
+    sheets = survey_sheets(defined)
+    assert [s.respondent for s in sheets if s.unit_id == unit.pk] == ["a\\1", "a2", "a3", "a4"]
+    assert {s.respondent: s.answers for s in sheets}["b\n1"] == "444"
+    assert import_answers(survey=defined, data=text.encode()).status == "unchanged"
+
+
+def test_answers_written_as_decimals_are_read_exactly(defined, unit, other_unit):
+    # "4.0" is level 4; "4.0000001" is not a level (a float32 reading would make it 4).
+    assert (
+        import_answers(
+            survey=defined, data=ANSWERS.replace(",4,4,1,x", ",4.0,4,1,x").encode()
+        ).status
+        == "applied"
+    )
+    assert _sheet("a1").answers == "441"
+    outcome = import_answers(
+        survey=defined, data=ANSWERS.replace(",4,3,1,", ",4.0000001,3,1,").encode()
+    )
+    assert outcome.status == "invalid" and "dòng 3, cột “Q1”" in outcome.errors[0]

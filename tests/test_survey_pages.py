@@ -16,8 +16,9 @@ from openpyxl import load_workbook
 from scoring.models import Assessment
 from scoring.workflow import State
 from surveys.importing import import_answers
-from surveys.models import Survey, SurveyElement, SurveyImport, SurveyQuestion, SurveyResponse
+from surveys.models import Survey, SurveyElement, SurveyImport, SurveyQuestion, SurveyUnitAnswers
 from surveys.services import plan_set
+from surveys.sheets import survey_sheets
 
 HEADER = "ma phieu,ma don vi,ngay,Q1,Q2,Q3\n"
 ROWS = (
@@ -203,12 +204,12 @@ def test_upload_previews_then_applies_and_links_to_the_overview(
     body = page.content.decode()
     assert SurveyImport.objects.get().status == "checked"
     assert "Đã kiểm tra 5 phiếu, 3 câu hỏi" in body and "Sở Tư pháp" in body
-    assert SurveyResponse.objects.count() == 0
+    assert not SurveyUnitAnswers.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         applied = client.post(reverse("surveys:apply", args=[job.pk]))
     assert applied.status_code == 302
     assert SurveyImport.objects.get().status == "applied"
-    assert SurveyResponse.objects.count() == 5
+    assert len(survey_sheets()) == 5
     assert progress_outside_the_copy[-1] == 100
     fragment = client.get(reverse("surveys:job_status", args=[job.pk]))
     assert reverse("surveys:overview") in fragment.content.decode()
@@ -237,7 +238,7 @@ def test_a_bad_file_shows_each_error_with_its_row_and_column_and_writes_nothing(
     assert "dòng 3, cột “ma phieu”" in body and "dòng 3, cột “ma don vi”" in body
     assert 'action="' + reverse("surveys:apply", args=[job.pk]) not in body
     refused = client.post(reverse("surveys:apply", args=[job.pk]))
-    assert refused.status_code == 302 and SurveyResponse.objects.count() == 0
+    assert refused.status_code == 302 and not SurveyUnitAnswers.objects.exists()
 
 
 def test_upload_form_refuses_a_missing_file_with_a_message(client, staff, db):

@@ -17,11 +17,12 @@ from surveys.models import (
     SurveyImport,
     SurveyQuestion,
     SurveyQuestionStat,
-    SurveyResponse,
     SurveyResult,
+    SurveyUnitAnswers,
 )
 from surveys.selectors import province_figure, survey_figures, weakest_first
 from surveys.services import plan_set, survey_copy_forward
+from surveys.sheets import survey_sheets
 from surveys.signals import results_changed
 from tests.factories import make_assessment
 
@@ -80,8 +81,8 @@ def test_wilson_interval_and_sample_size_by_hand():
 def test_shares_means_and_intervals_per_element_and_unit(survey, unit, other_unit):
     outcome = import_answers(survey=survey, data=GOOD, filename="sipas.csv")
     assert outcome.status == "applied" and outcome.rows == 5
-    assert SurveyResponse.objects.filter(survey=survey).count() == 5
-    assert SurveyResponse.objects.get(respondent="r2").answers == "3.4"
+    assert len(survey_sheets(survey)) == 5
+    assert {s.respondent: s for s in survey_sheets()}["r2"].answers == "3.4"
     figures = {f.unit.code: f for f in survey_figures(survey)}
     own = figures["so-tu-phap"]
     e1, e2 = own.elements
@@ -132,7 +133,7 @@ def test_every_bad_file_is_refused_with_row_and_column_and_writes_nothing(
     assert f"dòng {row}" in outcome.errors[0]
     assert f"cột “{column}”" in outcome.errors[0]
     assert words in outcome.errors[0]
-    assert not SurveyResponse.objects.exists()
+    assert not SurveyUnitAnswers.objects.exists()
     assert not SurveyQuestionStat.objects.exists()
     assert not SurveyResult.objects.exists()
 
@@ -146,7 +147,7 @@ def test_unreadable_files_are_refused(survey):
     ):
         outcome = import_answers(survey=survey, data=data)
         assert outcome.status == "invalid" and outcome.errors
-    assert not SurveyResponse.objects.exists()
+    assert not SurveyUnitAnswers.objects.exists()
 
 
 def test_a_dry_run_writes_nothing_and_previews(survey, unit, other_unit):
@@ -154,7 +155,7 @@ def test_a_dry_run_writes_nothing_and_previews(survey, unit, other_unit):
     assert outcome.status == "checked"
     assert outcome.preview["rows"] == 5 and outcome.preview["blank"] == 1
     assert [u["rows"] for u in outcome.preview["units"]] == [3, 2]
-    assert not SurveyResponse.objects.exists()
+    assert not SurveyUnitAnswers.objects.exists()
 
 
 def test_windows_1258_and_semicolons_are_read(survey, unit, other_unit):
@@ -169,7 +170,9 @@ def test_a_second_import_of_the_same_file_changes_nothing(survey, unit, other_un
 
     def state():
         return (
-            list(SurveyResponse.objects.order_by("pk").values_list("pk", "respondent", "answers")),
+            list(
+                SurveyUnitAnswers.objects.order_by("pk").values_list("pk", "respondents", "answers")
+            ),
             list(SurveyResult.objects.order_by("pk").values_list("pk", "percent", "low", "high")),
             list(SurveyQuestionStat.objects.order_by("pk").values_list("pk", "counts")),
             list(SurveyImport.objects.values_list("pk", flat=True)),
@@ -193,8 +196,8 @@ def test_a_file_replaces_the_answers_of_its_units_only(survey, unit, other_unit)
     import_answers(survey=survey, data=GOOD)
     again = HEADER + "r9,so-y-te,01/03/2024,5,5,5\n"
     assert import_answers(survey=survey, data=again.encode()).status == "applied"
-    assert SurveyResponse.objects.filter(unit=other_unit).count() == 1
-    assert SurveyResponse.objects.filter(unit=unit).count() == 3
+    assert len(survey_sheets(survey, [other_unit.pk])) == 1
+    assert len(survey_sheets(survey, [unit.pk])) == 3
     clash = HEADER + "r1,so-y-te,01/03/2024,5,5,5\n"  # r1 belongs to so-tu-phap
     outcome = import_answers(survey=survey, data=clash.encode())
     assert outcome.status == "invalid" and "dòng 2" in outcome.errors[0]
