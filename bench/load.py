@@ -111,6 +111,16 @@ def _server_env() -> dict:
     return env
 
 
+def _collectstatic() -> None:
+    """The production settings serve the hashed, compressed files of a manifest: collected again
+    (over a minute, the compression) only when a file under static/ is newer than it."""
+    manifest = Path(os.environ.get("STATIC_ROOT", ROOT / "staticfiles")) / "staticfiles.json"
+    newest = max(p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file())
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        print("Collecting the static files…", flush=True)
+        _manage("collectstatic", "--noinput", "-v0", env=_server_env())
+
+
 def _setup(n_users: int):
     _ensure_database(os.environ["DATABASE_URL"])
     _manage("migrate", "-v0")
@@ -132,8 +142,7 @@ def _setup(n_users: int):
         period = Period.objects.get(year=YEAR)
     elif period.name != PERIOD_NAME:
         sys.exit(f"Database already has a real period {YEAR}; point DATABASE_URL elsewhere.")
-    # The production settings serve the hashed, compressed files of the manifest.
-    _manage("collectstatic", "--noinput", "-v0", env=_server_env())
+    _collectstatic()
     plan = _plan(period, n_users)
     from django.db import connection
 
@@ -191,9 +200,7 @@ def _plan(period, n_users: int) -> Plan:
     )
     criteria = {
         c.pk: (c.max_points, c.step or c.max_points)
-        for c in Criterion.objects.filter(
-            framework=period.framework, is_leaf=True, method="entered", pk__in=applicable
-        )
+        for c in Criterion.objects.filter(pk__in=applicable, is_leaf=True, method="entered")
     }
     return Plan(
         year=period.year,

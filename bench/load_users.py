@@ -143,13 +143,19 @@ class User(threading.Thread):
     ):
         super().__init__(name=f"user-{index}", daemon=True)
         self.plan, self.tally = plan, tally
-        self.username, self.role, self.assessments, self.field = plan.accounts[index]
+        self.username, self.role, self.sheets, self.field = plan.accounts[index]
         self.client = Client("127.0.0.1", port, tally)
         self.deadline, self.think, self.max_requests = deadline, think, max_requests
         self.rng = random.Random(seed * 1000 + index)
         self.base = {"period": str(plan.year)}
 
     def run(self) -> None:
+        try:
+            self._session()
+        except Exception as exc:  # a bug here is an error of the run, not a silent thread
+            self.tally.record("crash", 0, 0.0, detail=f"{self.name} {exc!r}")
+
+    def _session(self) -> None:
         # Not everyone arrives in the same second: log-ins spread over the first think times.
         _sleep_until(self.deadline, self.rng.uniform(0, 2 * self.think))
         if time.monotonic() >= self.deadline:
@@ -212,7 +218,7 @@ class User(threading.Thread):
         self._get("unit_profile", f"/bao-cao/don-vi/{unit_id}/", self.base)
 
     def own_unit(self) -> None:
-        unit_id = self.plan.unit_of_assessment[self.assessments[0]]
+        unit_id = self.plan.unit_of_assessment[self.sheets[0]]
         self._get("unit_profile", f"/bao-cao/don-vi/{unit_id}/", self.base)
 
     def deductions(self) -> None:
@@ -240,7 +246,7 @@ class User(threading.Thread):
 
     def save(self) -> None:
         """Open one of this user's sheets, change one cell, save; on success remember the value."""
-        assessment_id = self.rng.choice(self.assessments)
+        assessment_id = self.rng.choice(self.sheets)
         path = f"/cham-diem/{assessment_id}/"
         status, _, page = self._get("sheet", path)
         match = VERSION_RE.search(page)
