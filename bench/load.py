@@ -22,14 +22,16 @@ climb, comparison, the home page, the JSON API, CSV/XLSX exports and static file
 heads open their sheets and save one changed cell at a time (each confirmed save, a 302, is
 remembered with the value it wrote), and read lists, rankings and exports.
 
-It prints requests per second, the median and p95 of each kind of request and every error: a
-status of 400 or more other than the expected ones (409: a sheet saved meanwhile by someone else)
-and connection errors; 5xx lines in the gunicorn log are counted too. After the run it waits
+It prints requests per second, the median and p95 of each kind of request as the users saw it
+(the wait in gunicorn's backlog included) and as the server spent it (gunicorn's access log, by an
+X-Load-Kind header the users send), and every error: a status of 400 or more other than the
+expected ones (409: a sheet saved meanwhile by someone else) and connection errors; 5xx lines in
+the gunicorn log are counted too. After the run it waits
 (--drain-timeout) for the queued recomputes to finish, stops the servers, checks that every
 confirmed save is in the database (lost_writes) and that a fresh full recompute changes nothing in
 the stored results (results_equal). The last line is one JSON object:
 {"users": 50, "seconds": 600, "requests": ..., "errors": ..., "p95_ms": {...}, "lost_writes": 0,
- "rps": ..., "median_ms": {...}, "results_equal": true, ...}
+ "rps": ..., "median_ms": {...}, "results_equal": true, "server_p95_ms": {...}, ...}
 Goals: errors 0, lost_writes 0, results_equal true.
 """
 
@@ -231,6 +233,9 @@ def _start(workdir: Path, port: int) -> dict[str, subprocess.Popen]:
             "--workers=2",
             "--timeout=120",
             "--graceful-timeout=10",
+            # The server's own time (µs) of each request by kind: without the wait in the backlog.
+            f"--access-logfile={workdir / 'access.log'}",
+            "--access-logformat=%({x-load-kind}i)s %(s)s %(D)s",
         ],
         "celery": [
             sys.executable,
@@ -359,6 +364,17 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _server_times(workdir: Path) -> dict[str, list[float]]:
+    """Seconds gunicorn spent on each request, by kind, from its access log."""
+    out: dict[str, list[float]] = {}
+    path = workdir / "access.log"
+    for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
+        kind, _status, micros = [*line.split(), "", "", ""][:3]
+        if micros.isdigit():
+            out.setdefault(kind, []).append(int(micros) / 1e6)
+    return out
+
+
 def _server_errors(workdir: Path) -> int:
     text = (workdir / "gunicorn.log").read_text(errors="replace")
     return text.count("Internal Server Error") + text.count("WORKER TIMEOUT")
@@ -418,14 +434,23 @@ def main() -> None:
     equal, differing = _results_equal(period)
     server_errors = _server_errors(workdir)
 
-    median_ms, p95_ms = {}, {}
-    print(f"{'kind':18} {'n':>6} {'median ms':>10} {'p95 ms':>10}  statuses")
+    median_ms, p95_ms, server_p95_ms = {}, {}, {}
+    served = _server_times(workdir)
+    print(
+        f"{'kind':16} {'n':>5} {'median ms':>10} {'p95 ms':>10} {'server p50':>10} "
+        f"{'server p95':>10}  statuses"
+    )
     for kind in sorted(tally.times):
         times = tally.times[kind]
         median_ms[kind] = round(statistics.median(times) * 1000, 1)
         p95_ms[kind] = round(_pct(times, 0.95) * 1000, 1)
+        own = served.get(kind) or [float("nan")]
+        server_p95_ms[kind] = round(_pct(own, 0.95) * 1000, 1)
         statuses = ", ".join(f"{s}×{n}" for s, n in sorted(tally.statuses[kind].items()))
-        print(f"{kind:18} {len(times):6} {median_ms[kind]:10.1f} {p95_ms[kind]:10.1f}  {statuses}")
+        print(
+            f"{kind:16} {len(times):5} {median_ms[kind]:10.1f} {p95_ms[kind]:10.1f} "
+            f"{statistics.median(own) * 1000:10.1f} {server_p95_ms[kind]:10.1f}  {statuses}"
+        )
     for line in tally.errors[:20]:
         print(f"error: {line}")
     for line in lost_examples:
@@ -451,6 +476,7 @@ def main() -> None:
                 "rps": round(rps, 2),
                 "median_ms": median_ms,
                 "results_equal": equal,
+                "server_p95_ms": server_p95_ms,
                 "saves": tally.saves,
                 "conflicts_409": tally.expected,
                 "server_errors_logged": server_errors,
