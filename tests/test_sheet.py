@@ -461,6 +461,25 @@ def test_the_assessment_list_filters_by_period_group_and_state(
     assert names(client.get(url, {"period": 2024, "khoi": group.pk + 99})) == []
 
 
+def test_the_assessment_list_is_paged_and_keeps_its_filters_in_the_page_links(
+    client, staff, assessment, other_unit, period, framework, group, monkeypatch
+):
+    from scoring.views import lists
+
+    make_assessment(other_unit, period, framework, group, state=State.SUBMITTED)
+    monkeypatch.setattr(lists, "LIST_PAGE_SIZE", 1)
+    client.force_login(staff)
+    url = reverse("scoring:assessment_list")
+    first = client.get(url, {"period": 2024, "khoi": group.pk})
+    second = client.get(url, {"period": 2024, "khoi": group.pk, "page": 2})
+    assert [a.unit.name for a in first.context["assessments"]] == ["Sở Tư pháp"]
+    assert [a.unit.name for a in second.context["assessments"]] == ["Sở Y tế"]
+    assert first.context["total"] == 2
+    assert f"?period=2024&amp;khoi={group.pk}&amp;page=2" in first.content.decode()
+    # Past the last page: the last page, not an error.
+    assert client.get(url, {"period": 2024, "page": 9}).context["page"] == 2
+
+
 def test_a_unit_head_lists_only_their_own_assessments(
     client, unit_head, assessment, other_unit, period, framework, group
 ):

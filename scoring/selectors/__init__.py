@@ -3,7 +3,7 @@
 Each returns what the page needs already fetched. The public names are re-exported here."""
 
 from .history import HistoryEntry, criterion_history
-from .lists import APPRAISED_STATES, assessment_list, gap_report
+from .lists import APPRAISED_STATES, assessments_listed, gap_report, with_list_figures
 from .publication import PublishedResults, period_published_results
 from .recompute_status import RecomputeStatus, period_recompute_status
 from .sheet import (
@@ -24,7 +24,7 @@ __all__ = [
     "RecomputeStatus",
     "Sheet",
     "SheetRow",
-    "assessment_list",
+    "assessments_listed",
     "criterion_history",
     "current_values",
     "gap_report",
@@ -32,5 +32,6 @@ __all__ = [
     "period_recompute_status",
     "sheet_criteria",
     "sheet_for",
+    "with_list_figures",
     "with_round",
 ]

@@ -25,10 +25,11 @@ from ..workflow import State
 APPRAISED_STATES = (State.APPRAISED, State.PUBLISHED, State.LOCKED)
 
 
-def assessment_list(
+def assessments_listed(
     user, *, period: Period | None, group_id: int | None = None, state: str | None = None
 ):
-    """Assessments of a period the user may see, with unit, group, result and counts."""
+    """The assessments of a period the user may see, filtered as the list filters them, in its
+    order, with unit, period and result: a queryset, so that a page of it is read alone."""
     qs = assessments_visible_to(user).select_related("unit", "period", "result")
     if period is not None:
         qs = qs.filter(period=period)
@@ -39,23 +40,37 @@ def assessment_list(
             "unit_id"
         )
         qs = qs.filter(unit_id__in=units)
-    qs = qs.annotate(
-        n_scores=Count("scores", filter=Q(scores__self_points__isnull=False), distinct=True),
-        n_pending=Count(
-            "scores__deductions__explanations",
-            filter=Q(scores__deductions__explanations__status=Explanation.Status.PENDING),
-            distinct=True,
-        ),
-    ).order_by("unit__kind", "unit__name")
-    rows = list(qs)
+    return qs.order_by("unit__kind", "unit__name", "pk")
+
+
+def with_list_figures(rows: list, *, period: Period | None) -> list:
+    """The list's figures set on each of `rows` (a page of the list): group name, criteria
+    self-scored, explanations pending. Counted by grouped reads over these assessments only:
+    the count over a join of scores, deductions and explanations took 17 s for a national list."""
+    ids = [a.pk for a in rows]
+    scored = dict(
+        CriterionScore.objects.filter(assessment_id__in=ids, self_points__isnull=False)
+        .values_list("assessment_id")
+        .annotate(n=Count("id"))
+    )
+    pending = dict(
+        Explanation.objects.filter(
+            deduction__score__assessment_id__in=ids, status=Explanation.Status.PENDING
+        )
+        .values_list("deduction__score__assessment_id")
+        .annotate(n=Count("id"))
+    )
+    groups = {}
     if period is not None:
         groups = dict(
-            GroupMembership.objects.filter(year=period.year)
-            .select_related("group")
-            .values_list("unit_id", "group__name")
+            GroupMembership.objects.filter(
+                year=period.year, unit_id__in=[a.unit_id for a in rows]
+            ).values_list("unit_id", "group__name")
         )
-        for a in rows:
-            a.group_name = groups.get(a.unit_id, "")
+    for a in rows:
+        a.n_scores = scored.get(a.pk, 0)
+        a.n_pending = pending.get(a.pk, 0)
+        a.group_name = groups.get(a.unit_id, "")
     return rows
 
 

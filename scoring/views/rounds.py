@@ -150,11 +150,13 @@ def _chosen(request: HttpRequest, period: Period, data) -> list[Assessment]:
     if data.get("all"):
         group_id = data.get("khoi") or ""
         state = data.get("trang_thai") or ""
-        return reads.assessment_list(
-            request.user,
-            period=period,
-            group_id=positive_int(group_id, name="khoi"),
-            state=state if state in State.values else "",
+        return list(
+            reads.assessments_listed(
+                request.user,
+                period=period,
+                group_id=positive_int(group_id, name="khoi"),
+                state=state if state in State.values else "",
+            )
         )
     values = [*data.getlist("a"), *data.get("ids", "").split(",")]
     ids = positive_ints(values, name="a")
