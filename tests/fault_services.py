@@ -200,3 +200,58 @@ def gunicorn(env: dict[str, str], port: int, log: Path, *, workers: int = 2) -> 
         )
     wait_for(lambda: port_open(port), timeout=60, what="gunicorn")
     return process
+
+
+# Production settings but static files from the finders: no collectstatic (a minute and more) to
+# build the manifest that production's storage reads.
+APP_SETTINGS = """from config.settings.production import *  # noqa: F403
+
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+"""
+
+# A small round: three submitted sheets in one group, a staff member and a leader logged in (their
+# session keys printed with the ids, as one JSON line).
+SEED = """
+import json
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from scoring.workflow import State
+from tests.factories import (
+    PeriodFactory, RankingGroupFactory, UnitFactory, make_assessment, make_user, small_framework,
+)
+
+period = PeriodFactory(year=2024)
+framework = small_framework()
+group = RankingGroupFactory(code="khoi-so")
+sheets = [
+    make_assessment(UnitFactory(code=f"u{i}"), period, framework, group, state=State.SUBMITTED)
+    for i in range(3)
+]
+
+def session(user):
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+print(json.dumps({
+    "year": period.year,
+    "group": group.code,
+    "sheet": sheets[0].pk,
+    "unit": sheets[0].unit_id,
+    "criterion": framework.criteria.get(code="1.1").pk,
+    "staff": session(make_user("interior_staff", username="canbo")),
+    "leader": session(make_user("leadership", username="lanhdao")),
+}))
+"""
+
+
+def app_settings_dir(directory: Path) -> Path:
+    (directory / "fault_settings.py").write_text(APP_SETTINGS)
+    return directory

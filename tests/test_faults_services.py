@@ -4,13 +4,19 @@ while requests are served. The machine's shared Redis and PostgreSQL are never t
 
 from __future__ import annotations
 
+import http.client
+import json
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal as D
+from urllib.parse import urlencode
 
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import transaction
-from django.test import override_settings
+from django.db import OperationalError, transaction
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from config.celery import app as celery_app
@@ -21,7 +27,19 @@ from scoring.recompute.jobs import runs_stale_resend
 from scoring.services import sheet_save
 from scoring.workflow import State
 
-from .fault_services import PrivateRedis, app_env, celery_worker, end, wait_for
+from .fault_services import (
+    SEED,
+    PrivatePostgres,
+    PrivateRedis,
+    app_env,
+    app_settings_dir,
+    celery_worker,
+    end,
+    free_port,
+    gunicorn,
+    manage,
+    wait_for,
+)
 from .sheet_helpers import sheet_post, sheet_url
 
 pytestmark = pytest.mark.faults
@@ -224,3 +242,167 @@ def test_a_rolled_back_save_leaves_no_queued_run(staff, submitted, period, monke
         raise RuntimeError
     assert not RecomputeRun.objects.exists()
     assert not CriterionScore.objects.filter(assessment=submitted, points=D(3)).exists()
+
+
+# --- PostgreSQL restarted under gunicorn -------------------------------------------------------
+
+SECRET = "fault-tests-secret-key-not-for-anything-else"
+CSRF = "f" * 32  # a CSRF secret of our own, sent as the cookie and as the form field
+UNAVAILABLE = "Tạm thời chưa phục vụ được"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A private PostgreSQL cluster, migrated and seeded, and gunicorn (two workers) serving the app
+    on it in production settings."""
+    tmp = tmp_path_factory.mktemp("served")
+    pg = PrivatePostgres()
+    process = None
+    try:
+        pg.start()
+        pg.createdb("parindex")
+        env = app_env(
+            DATABASE_URL=pg.url(), DJANGO_SETTINGS_MODULE="fault_settings", SECRET_KEY=SECRET
+        )
+        env["PYTHONPATH"] = str(app_settings_dir(tmp))
+        manage("migrate", "--noinput", env=env)
+        seed = json.loads(manage("shell", "-c", SEED, env=env).strip().splitlines()[-1])
+        port = free_port()
+        process = gunicorn(env, port, tmp / "gunicorn.log")
+        yield pg, port, seed, tmp / "gunicorn.log"
+    finally:
+        end(process)
+        pg.stop()
+        pg.remove()
+
+
+def _request(port: int, method: str, path: str, session: str, form: dict | None = None):
+    """One request (status, headers, body), as a logged-in browser sends it."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": f"sessionid={session}; csrftoken={CSRF}"}
+    body = None
+    if form is not None:
+        body = urlencode({**form, "csrfmiddlewaretoken": CSRF})
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        connection.close()
+
+
+def _sheet_form(pg: PrivatePostgres, seed: dict, points: str) -> dict | None:
+    """The sheet's form at its current version (None while the database is down)."""
+    try:
+        with psycopg.connect(pg.url(), connect_timeout=2) as conn:
+            (version,) = conn.execute(
+                "SELECT version FROM scoring_assessment WHERE id = %s", [seed["sheet"]]
+            ).fetchone()
+    except psycopg.OperationalError:
+        return None
+    return {"version": str(version), f"appraised_points-{seed['criterion']}": points}
+
+
+def _stored_points(pg: PrivatePostgres, seed: dict) -> D:
+    with psycopg.connect(pg.url()) as conn:
+        (points,) = conn.execute(
+            "SELECT points FROM scoring_criterionscore "
+            "WHERE assessment_id = %s AND criterion_id = %s",
+            [seed["sheet"], seed["criterion"]],
+        ).fetchone()
+    return points
+
+
+def test_a_postgresql_restart_fails_requests_in_flight_cleanly_and_the_app_recovers_alone(served):
+    pg, port, seed, log = served
+    query = f"?period={seed['year']}&group={seed['group']}"
+    pages = [
+        reverse(name, args=[seed["unit"]] if unit else []) + query for name, unit in DASHBOARDS
+    ]
+    sheet = reverse("scoring:sheet", args=[seed["sheet"]])
+    for page in pages:
+        assert _request(port, "GET", page, seed["leader"])[0] == 200, page
+
+    outcomes: list[tuple[float, str, int, dict, str]] = []
+    stop = threading.Event()
+
+    def reader(offset: int) -> None:
+        i = offset
+        while not stop.is_set():
+            page = pages[i % len(pages)]
+            started = time.monotonic()
+            outcomes.append((started, page, *_request(port, "GET", page, seed["leader"])))
+            i += 1
+
+    def saver() -> None:
+        i = 0
+        while not stop.is_set():
+            form = _sheet_form(pg, seed, ["1", "2", "3", "4"][i % 4])
+            if form is None:
+                time.sleep(0.05)
+                continue
+            started = time.monotonic()
+            outcomes.append((started, sheet, *_request(port, "POST", sheet, seed["staff"], form)))
+            i += 1
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+    threads.append(threading.Thread(target=saver))
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(2)
+        pg.restart()  # pg_ctl restart -m fast, waiting until the server accepts connections again
+        restarted = time.monotonic()
+        time.sleep(2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=90)
+
+    failed = [o for o in outcomes if o[2] not in (200, 302)]
+    # The restart was felt: requests in flight or arriving meanwhile failed, each with the
+    # translated "try again shortly" page, never a traceback or a secret.
+    assert failed, "no request met the restart"
+    for _started, path, status, headers, body in failed:
+        assert status == 503, (path, status, body[:500])
+        assert headers.get("Retry-After") == "5"
+        assert UNAVAILABLE in body
+        for leak in ("Traceback", "psycopg", SECRET, str(pg.port), "postgres://"):
+            assert leak not in body, (path, leak)
+    # Once PostgreSQL is back every request succeeds, with no restart of the app: the workers'
+    # kept connections are checked before reuse (CONN_HEALTH_CHECKS).
+    after = [o for o in outcomes if o[0] > restarted]
+    assert after and all(o[2] in (200, 302) for o in after), [(o[1], o[2]) for o in after]
+    for page in pages * 2:
+        assert _request(port, "GET", page, seed["leader"])[0] == 200, page
+    form = _sheet_form(pg, seed, "3,75")
+    assert _request(port, "POST", sheet, seed["staff"], form)[0] == 302
+    assert _stored_points(pg, seed) == D("3.75")
+    assert "Booting worker" in log.read_text()
+    assert log.read_text().count("Booting worker") == 2  # the same two workers throughout
+
+
+def test_the_error_pages_are_translated():
+    from django.utils import translation
+
+    from core.error_pages import server_error
+
+    request = RequestFactory().get("/")
+    request.request_id = "abc123"
+    for language, title in (("vi", UNAVAILABLE), ("en", "Temporarily unavailable")):
+        with translation.override(language):
+            try:
+                raise OperationalError("terminating connection due to administrator command")
+            except OperationalError:
+                response = server_error(request)
+        assert response.status_code == 503 and response["Retry-After"] == "5"
+        assert title in response.content.decode() and "abc123" in response.content.decode()
+    with translation.override("en"):
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            response = server_error(request)
+    assert response.status_code == 500
+    assert "Server error" in response.content.decode()
+    assert "a bug" not in response.content.decode()
