@@ -63,9 +63,11 @@ def submitted(assessment):
 
 
 def _pools_reset() -> None:
-    """Celery keeps its broker connection pools: drop them so the next send uses broker_url."""
+    """Celery keeps its broker connection pools and, from the first send, its routing (the default
+    queue): drop both, so that the next send follows the configuration (the job tests' worker in
+    the same process listens on a queue of its own)."""
     celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app.__dict__.pop("amqp", None)
 
 
 @pytest.fixture
@@ -256,22 +258,30 @@ def served(tmp_path_factory):
     """A private PostgreSQL cluster, migrated and seeded, and gunicorn (two workers) serving the app
     on it in production settings."""
     tmp = tmp_path_factory.mktemp("served")
-    pg = PrivatePostgres()
-    process = None
+    pg, redis = PrivatePostgres(), PrivateRedis()
+    web = worker = None
     try:
         pg.start()
+        redis.start()
         pg.createdb("parindex")
         env = app_env(
-            DATABASE_URL=pg.url(), DJANGO_SETTINGS_MODULE="fault_settings", SECRET_KEY=SECRET
+            DATABASE_URL=pg.url(),
+            REDIS_URL=redis.url,
+            DJANGO_SETTINGS_MODULE="fault_settings",
+            SECRET_KEY=SECRET,
         )
         env["PYTHONPATH"] = str(app_settings_dir(tmp))
         manage("migrate", "--noinput", env=env)
         seed = json.loads(manage("shell", "-c", SEED, env=env).strip().splitlines()[-1])
+        worker = celery_worker({**env, "LOG_LEVEL": "INFO"}, tmp / "worker.log")
         port = free_port()
-        process = gunicorn(env, port, tmp / "gunicorn.log")
-        yield pg, port, seed, tmp / "gunicorn.log"
+        web = gunicorn(env, port, tmp / "gunicorn.log")
+        wait_for(lambda: "ready." in (tmp / "worker.log").read_text(), timeout=60, what="worker")
+        yield pg, port, seed, tmp
     finally:
-        end(process)
+        end(web)
+        end(worker)
+        redis.stop()
         pg.stop()
         pg.remove()
 
@@ -314,8 +324,22 @@ def _stored_points(pg: PrivatePostgres, seed: dict) -> D:
     return points
 
 
+def _settled_total(pg: PrivatePostgres, seed: dict) -> D | None:
+    """The sheet's total once the period has no run waiting or running (None before)."""
+    with psycopg.connect(pg.url()) as conn:
+        pending = conn.execute(
+            "SELECT count(*) FROM scoring_recomputerun WHERE status IN ('queued', 'running')"
+        ).fetchone()[0]
+        row = conn.execute(
+            "SELECT total_points FROM scoring_assessmentresult WHERE assessment_id = %s",
+            [seed["sheet"]],
+        ).fetchone()
+    return None if pending or row is None else row[0]
+
+
 def test_a_postgresql_restart_fails_requests_in_flight_cleanly_and_the_app_recovers_alone(served):
-    pg, port, seed, log = served
+    pg, port, seed, tmp = served
+    log = tmp / "gunicorn.log"
     query = f"?period={seed['year']}&group={seed['group']}"
     pages = [
         reverse(name, args=[seed["unit"]] if unit else []) + query for name, unit in DASHBOARDS
@@ -379,6 +403,8 @@ def test_a_postgresql_restart_fails_requests_in_flight_cleanly_and_the_app_recov
     form = _sheet_form(pg, seed, "3,75")
     assert _request(port, "POST", sheet, seed["staff"], form)[0] == 302
     assert _stored_points(pg, seed) == D("3.75")
+    # The worker lived through it too: the save's recompute runs, on a new connection.
+    wait_for(lambda: _settled_total(pg, seed) == D("3.75"), timeout=60, what="the recompute")
     assert "Booting worker" in log.read_text()
     assert log.read_text().count("Booting worker") == 2  # the same two workers throughout
 
