@@ -50,6 +50,10 @@ def module_worker():
     }
     saved = {key: app.conf.get(key) for key in overrides}
     app.conf.update(overrides)
+    # Routing (the default queue) and the broker pools are cached from a process's first send (an
+    # earlier test's): rebuilt, they follow the configuration above.
+    app._pool = None
+    app.__dict__.pop("amqp", None)
     assert not app.conf.task_always_eager and app.conf.task_default_queue == queue
     try:
         with app.connection_for_write() as conn:
