@@ -61,5 +61,8 @@ urlpatterns = [
     path("health/", health, name="health"),
 ]
 
+# A failed request: a translated page, 503 with Retry-After when the database cannot be reached.
+handler500 = "core.error_pages.server_error"
+
 # MEDIA_ROOT is never served as such, not even in the demo: evidence files are downloaded through a
 # view that checks who may see the assessment, as an attachment.

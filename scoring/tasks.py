@@ -4,6 +4,7 @@ imports this module). Each takes ids and is safe to repeat."""
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from .importing.jobs import score_import_run  # noqa: F401 (registers the score import job)
 from .models import Period, RecomputeRun
@@ -13,6 +14,8 @@ from .recompute.locks import RecomputeBusy
 # Retry a busy period every few seconds for up to ten minutes.
 BUSY_RETRY_SECONDS = 3
 BUSY_MAX_RETRIES = 200
+# A database that did not answer is tried again this many seconds later.
+DATABASE_RETRY_SECONDS = 5
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=BUSY_MAX_RETRIES)
@@ -27,6 +30,13 @@ def recompute_period(self, period_id: int, run_id: int | None = None) -> None:
         run_job(period_id=period_id, run_id=run_id, wait=bool(self.request.is_eager))
     except RecomputeBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc
+    except (OperationalError, InterfaceError) as exc:
+        # The database could not be reached (restarting, failing over): the run is still queued,
+        # or left running, and later edits join it without sending it again, so try again here
+        # rather than leave it to the stale sweep minutes later.
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=DATABASE_RETRY_SECONDS) from exc
 
 
 @shared_task(ignore_result=True)

@@ -32,9 +32,10 @@ DEAD_CACHE = {
 
 
 def _pools_reset():
-    """Celery keeps its broker connection pools: drop them so the next send uses broker_url."""
+    """Celery keeps its broker connection pools and its routing (the default queue) from the first
+    send: drop them so the next send uses broker_url and the configured queue."""
     current_app._pool = None
-    current_app.amqp._producer_pool = None
+    current_app.__dict__.pop("amqp", None)
 
 
 @pytest.fixture

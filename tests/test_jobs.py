@@ -52,7 +52,7 @@ def module_worker():
     }
     saved = {key: app.conf.get(key) for key in overrides}
     app.conf.update(overrides)
-    _pools_reset()  # a pool opened earlier on another broker would keep sending there
+    _pools_reset()
     assert not app.conf.task_always_eager and app.conf.task_default_queue == queue
     try:
         with app.connection_for_write() as conn:
@@ -73,8 +73,10 @@ def module_worker():
 
 
 def _pools_reset():
+    """Routing (the default queue) and the broker pools are cached from a process's first send (an
+    earlier test's): rebuilt, they follow the configuration in force."""
     app._pool = None
-    app.amqp._producer_pool = None
+    app.__dict__.pop("amqp", None)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from core.errors import DomainError
-from scoring.models import CriterionScore, ReopenRequest, StateChange
+from scoring.models import CriterionScore, RecomputeRun, ReopenRequest, StateChange
 from scoring.services import (
     StaleSheet,
     assessment_transition,
@@ -200,7 +200,11 @@ def test_one_save_registers_one_on_commit_recompute(
     rows[crit(submitted, "2.1").pk] = {"measured_value": D("96")}
     with django_capture_on_commit_callbacks() as callbacks:
         sheet_save(assessment=submitted, user=staff, version=1, rows=rows)
-    assert len(callbacks) == 1
+    # One queued run, written in the save's own transaction; at the commit, its one send and the
+    # trigger's marker of the transaction's units.
+    assert RecomputeRun.objects.filter(status="queued").count() == 1
+    assert len([c for c in callbacks if hasattr(c, "recompute_period_id")]) == 1
+    assert len(callbacks) == 2
     assert stored(submitted, "2.1").points == D(2)  # the 95% band
 
 
