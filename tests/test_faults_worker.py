@@ -242,3 +242,30 @@ def test_a_worker_killed_mid_recompute_is_replaced_and_the_run_redone_with_clean
     recompute_now(period)
     assert results(period) == redone
     assert sum(r[2] for r in redone[0]) > D(0)
+
+
+def test_a_run_whose_database_went_away_stays_claimable_not_failed(assessment, period, monkeypatch):
+    """A database restart mid-recompute is no failure of the run: it stays "running" for the task's
+    retry (or the sweep) to take again, instead of waiting for the next edit as a failed run."""
+    from django.db import OperationalError
+    from django.db import connection as db
+
+    from scoring.recompute import jobs
+
+    run = recompute_queue(period.pk, [assessment.unit_id], trigger=RecomputeRun.Trigger.EDIT)
+
+    def database_gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(jobs, "compute", database_gone)
+    monkeypatch.setattr(db, "is_usable", lambda: False)
+    with pytest.raises(OperationalError):
+        jobs.run_job(period_id=period.pk, run_id=run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.error) == (Status.RUNNING, 1, "")
+
+    monkeypatch.setattr(db, "is_usable", lambda: True)  # the same error with a live connection
+    with pytest.raises(OperationalError):
+        jobs.run_job(period_id=period.pk, run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == Status.FAILED and "OperationalError" in run.error

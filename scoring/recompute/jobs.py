@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from celery import signature
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -42,6 +42,8 @@ STALE_QUEUED = timedelta(minutes=5)
 # A run still "running" this long after its claim, whose period's lock nobody holds, lost its
 # worker. Only the operators' recompute_now records its run before it takes the lock, for moments.
 STALE_RUNNING = timedelta(seconds=10)
+# What a query raises when the database connection is lost mid-job.
+DATABASE_GONE = (OperationalError, InterfaceError)
 # What a send raises when the broker cannot be reached.
 BROKER_DOWN = (KombuOperationalError, RedisError, OSError)
 
@@ -219,6 +221,14 @@ def run_job(*, period_id: int, run_id: int | None, wait: bool = False) -> Recomp
         try:
             stats = compute(period=period, unit_ids=run.unit_ids, progress=progress)
         except Exception as exc:
+            if isinstance(exc, DATABASE_GONE) and not connection.is_usable():
+                # The connection died (restart, failover): nothing of this run was written, and it
+                # is no failure of the run. Left "running" and claimable, it is taken again by the
+                # task's retry, or by the stale sweep once the dead session's lock is gone.
+                logger.warning(
+                    "Recompute of period %s lost its database (run %s)", period_id, run_id
+                )
+                raise
             logger.exception("Recompute of period %s failed (run %s)", period_id, run_id)
             _finish(run, error=exc)
             raise

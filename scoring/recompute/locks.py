@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 # Advisory lock namespace ("recompute"), the second key is the period id.
 LOCK_NAMESPACE = 7_301
@@ -85,8 +85,13 @@ def period_job_lock(period_id: int, *, wait: bool = False) -> Iterator[None]:
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, period_id])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, period_id])
+            except (OperationalError, InterfaceError):
+                if connection.is_usable():
+                    raise
+                # The session died (database restarted): its lock went with it.
         return
     key = _cache_key(period_id)
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait else 0)
