@@ -181,7 +181,10 @@ def test_the_first_deduction_on_an_unscored_criterion_appraises_it_from_its_maxi
 @fuzz(200)
 @given(
     bands=st.lists(
-        st.tuples(st.integers(0, 120), amounts(0, 10)), min_size=1, max_size=5, unique_by=lambda b: b[0]
+        st.tuples(st.integers(0, 120), amounts(0, 10)),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda b: b[0],
     ),
     low=amounts(-50, 200),
     high=amounts(-50, 200),
