@@ -18,6 +18,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
@@ -172,10 +173,11 @@ def _level(value: str, scale: int) -> int:
     if not text:
         return 0
     try:
-        number = float(text.replace(",", "."))
-    except ValueError:
+        # Decimal, not float: a float takes 4.0000000000000001 for the level 4.
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
         return -1
-    if number.is_integer() and 1 <= number <= scale:
+    if number.is_finite() and number == number.to_integral_value() and 1 <= number <= scale:
         return int(number)
     return -1
 

@@ -245,3 +245,12 @@ def typed_number(text) -> Decimal | None:
     if not number.is_finite():
         raise InvalidOperation(text)
     return number
+
+
+def edited(header: list[str], rows: list[list[str]], at: tuple[int, int], value, name: str):
+    """The valid table with one cell changed, saved as UTF-8 CSV: a regression found by the
+    fuzzing, kept as an explicit example."""
+    rows = [list(r) for r in rows]
+    rows[at[0]][at[1]] = value
+    data = _csv(header, rows, ",").encode()
+    return Spoiled(data, name, list(header), rows, ["cell"], "csv:utf-8")
