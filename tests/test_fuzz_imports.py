@@ -229,14 +229,20 @@ def test_a_spoiled_units_file_is_stored_as_typed_or_refused_with_nothing_written
 
 # --- Frameworks ------------------------------------------------------------------------------------
 
-FRAMEWORK_HEADER = ["code", "name", "max_points", "method", "step"]
+FRAMEWORK_HEADER = ["code", "name", "max_points", "method", "step", "bands"]
 FRAMEWORK_ROWS = [
-    ["1", "Chỉ đạo điều hành", "6", "", ""],
-    ["1.1", "Kế hoạch", "4", "entered", "0,25"],
-    ["1.2", "Báo cáo", "2", "yes_no", ""],
-    ["2", "Thủ tục hành chính", "4", "", ""],
-    ["2.1", "Hồ sơ đúng hạn", "4", "", ""],
+    ["1", "Chỉ đạo điều hành", "6", "", "", ""],
+    ["1.1", "Kế hoạch", "4", "entered", "0,25", ""],
+    ["1.2", "Báo cáo", "2", "yes_no", "", ""],
+    ["2", "Thủ tục hành chính", "4", "", "", ""],
+    ["2.1", "Hồ sơ đúng hạn", "4", "bands", "", "100:4; 95:2"],
 ]
+
+
+def typed_bands(text) -> list[tuple]:
+    """(minimum, points) of a bands cell as a person reads it."""
+    parts = [p.partition(":") for p in nfc(text).replace("\n", ";").split(";") if p.strip()]
+    return [(typed_number(low), typed_number(points)) for low, _sep, points in parts]
 
 
 def framework_snapshot():
@@ -262,13 +268,18 @@ def import_framework(file: Spoiled) -> None:
         assert_clear(problems, file)
         assert framework_snapshot() == before
         return
-    max_at = column(file, "max_points")
-    stored = dict(framework.criteria.values_list("code", "max_points"))
+    max_at, bands_at = column(file, "max_points"), column(file, "bands")
+    stored = {
+        c.lower(): (m, b)
+        for c, m, b in framework.criteria.values_list("code", "max_points", "bands")
+    }
     for (code,), row in last_rows(file, "code").items():
-        assert code in {c.lower() for c in stored}, code
+        maximum, bands = stored[code]
         if max_at is not None:
-            wanted = typed_number(typed(file, row[max_at]))
-            assert next(v for c, v in stored.items() if c.lower() == code) == wanted
+            assert maximum == typed_number(typed(file, row[max_at]))
+        if bands_at is not None:
+            got = [(D(str(b["min"])), D(str(b["points"]))) for b in bands]
+            assert got == typed_bands(typed(file, row[bands_at])), (bands, row[bands_at])
 
 
 @fuzz(50)
@@ -276,6 +287,9 @@ def import_framework(file: Spoiled) -> None:
 # Bug: a maximum with more than 28 digits was rounded (stored 4.00), not refused.
 @example(file=edited(FRAMEWORK_HEADER, FRAMEWORK_ROWS, (1, 2), "4." + "0" * 27 + "1", "f.csv"))
 @example(file=edited(FRAMEWORK_HEADER, FRAMEWORK_ROWS, (1, 4), "1e309", "bo-chi-so.csv"))
+# Bug: a band of 1e309 was stored as Infinity, which PostgreSQL's json refuses (DataError).
+@example(file=edited(FRAMEWORK_HEADER, FRAMEWORK_ROWS, (4, 5), "1e309:4; 95:2", "f.csv"))
+@example(file=edited(FRAMEWORK_HEADER, FRAMEWORK_ROWS, (4, 5), "100:0.123456789", "f.csv"))
 def test_a_spoiled_framework_file_is_stored_as_typed_or_refused_with_nothing_written(db, file):
     rolled_back(lambda: import_framework(file))
 
@@ -369,3 +383,38 @@ def test_the_files_the_fuzzing_spoils_import_cleanly_unspoiled(
     else:
         import_survey_answers(defined, file)
         assert SurveyResponse.objects.count() == len(rows)
+
+
+@fuzz(8)
+@given(file=spoiled(ANSWERS_HEADER, ANSWERS_ROWS, stem="phieu"))
+def test_the_answers_upload_and_its_job_page_never_answer_500(
+    client,
+    staff,
+    defined,  # noqa: F811
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+    file,
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(staff)
+    upload = io.BytesIO(file.data)
+    upload.name = file.filename
+
+    def post_then_follow():
+        with django_capture_on_commit_callbacks(execute=True):  # the check job runs here
+            response = client.post(
+                reverse("surveys:upload"), {"survey": defined.pk, "file": upload}
+            )
+        if response.status_code != 302:
+            return response, None
+        job = SurveyImport.objects.get()
+        outcome(job.status)
+        return response, (job.status, client.get(response["Location"]))
+
+    response, checked = rolled_back(post_then_follow)
+    assert response.status_code in (302, 400)
+    if checked is not None:
+        status, page = checked
+        assert page.status_code == 200
+        assert status in (SurveyImport.Status.INVALID, SurveyImport.Status.CHECKED)
