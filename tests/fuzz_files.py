@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -129,6 +130,23 @@ def _xlsx(header, rows) -> bytes:
     return buffer.getvalue()
 
 
+def _stable(data: bytes) -> bytes:
+    """The same workbook bytes on every run (no save time in the zip entries nor in
+    docProps/core.xml): hypothesis replays a draw only if the file it spoils is the same."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-01-01T00:00:00Z", content
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, content)
+    return out.getvalue()
+
+
 def _xml_text(text: str) -> str:
     return "".join(
         ch
@@ -202,23 +220,23 @@ def spoiled(draw, header: list[str], rows: list[list[str]], *, stem: str = "tep"
         rows = [[_xml_text(v) for v in row] for row in rows]
         saved_as, filename = "xlsx", f"{stem}.xlsx"
         far = draw(st.sampled_from(["", "", "", "XFD1048576", "A1048576", "ZZ70000"]))
-        data = _far_xlsx(header, rows, far) if far else _xlsx(header, rows)
+        data = _stable(_far_xlsx(header, rows, far) if far else _xlsx(header, rows))
         damaged = "far" if far else ""
     damage = draw(st.sampled_from(["", "", "", "", "truncated", "byte", "random", "zip"]))
+    # Where to cut or change: a share of the length, so that the draws never depend on it.
+    at = draw(st.integers(0, 999)) * len(data) // 1000
     if damage == "truncated" and len(data) > 1:
-        data = data[: draw(st.integers(0, len(data) - 1))]
+        data = data[:at]
     elif damage == "byte" and data:
-        at = draw(st.integers(0, len(data) - 1))
         data = data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1 :]
     elif damage == "random":
         data = draw(st.binary(max_size=300))
     elif damage == "zip":
         buffer = io.BytesIO()
+        name = draw(st.sampled_from(["x.txt", "xl/workbook.xml", "[Content_Types].xml"]))
         with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr(
-                draw(st.sampled_from(["x.txt", "xl/workbook.xml", "[Content_Types].xml"])),
-                draw(st.binary(max_size=60)),
-            )
+            entry = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            archive.writestr(entry, draw(st.binary(max_size=60)))
         data = buffer.getvalue()
         filename = f"{stem}.xlsx"
     else:

@@ -77,9 +77,10 @@ def typed(file: Spoiled, value):
 
 
 def last_rows(file: Spoiled, *keys: str) -> dict[tuple, list]:
-    """The file's data rows by their key columns (the last row wins), skipping empty rows."""
+    """The file's data rows by their key columns (the last row wins), skipping empty rows; none
+    when the bytes were damaged (what remains readable is no longer the table)."""
     at = [column(file, k) for k in keys]
-    if None in at:
+    if None in at or file.damaged not in ("", "far"):
         return {}
     found = {}
     for row in file.rows:
