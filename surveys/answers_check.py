@@ -138,7 +138,11 @@ def read_frame(
         return frame, found, ignored
     text, delimiter = csv_text(data)
     first = text[: text.find("\n")] if "\n" in text else text
-    labels = [nfc(c) for c in next(csv.reader([first.rstrip("\r")], delimiter=delimiter))]
+    try:
+        header = next(csv.reader([first.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error as exc:  # a lone carriage return inside the header line
+        raise TableError(_("Không đọc được tệp CSV: %(error)s") % {"error": exc}) from None
+    labels = [nfc(c) for c in header]
     _header(labels)
     found, ignored = _wanted(labels, codes)
     if text.count("\n") > MAX_ANSWER_ROWS + 1:
@@ -272,6 +276,15 @@ def check_answers(
         checked, rows, np.flatnonzero(respondents == ""), column, lambda i: _("Thiếu mã phiếu.")
     )
     series = pd.Series(respondents)
+    # The column keeps 64 characters: a longer id is refused at its row, not by the COPY.
+    limit = SurveyResponse._meta.get_field("respondent").max_length
+    _report(
+        checked,
+        rows,
+        np.flatnonzero(series.str.len().to_numpy() > limit),
+        column,
+        lambda i: _("Ô dài quá %(max)s ký tự.") % {"max": limit},
+    )
     duplicated = series.duplicated(keep="first").to_numpy() & (respondents != "")
     if duplicated.any():
         first_index = series[~series.duplicated(keep="first")]

@@ -13,6 +13,7 @@ fixtures' database. Example counts are bounded for the suite; FUZZ_EXAMPLES rais
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from decimal import Decimal as D
 from decimal import InvalidOperation
 
@@ -305,6 +306,10 @@ ANSWERS_ROWS = [
 ]
 
 
+_file = edited(ANSWERS_HEADER, ANSWERS_ROWS, (0, 0), "a1", "phieu.csv")
+LONE_CR = replace(_file, data=_file.data.replace(b"chu\r\n", b"chu\r\x0f", 1), damaged="byte")
+
+
 def answers_snapshot():
     return (
         sorted(SurveyResponse.objects.values_list("unit_id", "respondent", "answers")),
@@ -347,6 +352,10 @@ def import_survey_answers(survey, file: Spoiled) -> None:
 @given(file=spoiled(ANSWERS_HEADER, ANSWERS_ROWS, stem="phieu"))
 # Bug: read as a float, 4.0000000000000001 was the level 4.
 @example(file=edited(ANSWERS_HEADER, ANSWERS_ROWS, (0, 3), "4.0000000000000001", "phieu.csv"))
+# Bug: a respondent id past the column's 64 characters failed in the COPY (a traceback).
+@example(file=edited(ANSWERS_HEADER, ANSWERS_ROWS, (0, 0), "1" * 170, "phieu.csv"))
+# Bug: a lone carriage return in the header line raised csv.Error (a traceback).
+@example(file=LONE_CR)
 def test_a_spoiled_answers_file_is_stored_as_typed_or_refused_with_nothing_written(
     defined,  # noqa: F811
     file,
