@@ -156,7 +156,7 @@ def import_scores(period, file: Spoiled) -> None:
         pytest.fail(f"a cell that is not a number was accepted: {file.rows}")
 
 
-@fuzz(60)
+@fuzz(150)
 @given(file=spoiled(SCORES_HEADER, SCORES_ROWS, stem="diem"))
 # Bug: past 28 digits the decimals check and the message's number raised InvalidOperation.
 @example(file=edited(SCORES_HEADER, SCORES_ROWS, (0, 2), "1e309", "diem.csv"))
@@ -165,7 +165,7 @@ def test_a_spoiled_scores_file_is_stored_as_typed_or_refused_with_nothing_writte
     rolled_back(lambda: import_scores(scored, file))
 
 
-@fuzz(8)
+@fuzz(15)
 @given(file=spoiled(SCORES_HEADER, SCORES_ROWS, stem="diem"))
 def test_the_scores_upload_page_never_answers_500(client, staff, scored, settings, tmp_path, file):
     settings.MEDIA_ROOT = tmp_path
@@ -223,7 +223,7 @@ def import_units(file: Spoiled) -> None:
             assert match[0] == nfc(typed(file, row[name_at])), (match, row)
 
 
-@fuzz(50)
+@fuzz(120)
 @given(file=spoiled(UNITS_HEADER, UNITS_ROWS, stem="don-vi"))
 def test_a_spoiled_units_file_is_stored_as_typed_or_refused_with_nothing_written(db, file):
     rolled_back(lambda: import_units(file))
@@ -284,7 +284,7 @@ def import_framework(file: Spoiled) -> None:
             assert got == typed_bands(typed(file, row[bands_at])), (bands, row[bands_at])
 
 
-@fuzz(50)
+@fuzz(120)
 @given(file=spoiled(FRAMEWORK_HEADER, FRAMEWORK_ROWS, stem="bo-chi-so"))
 # Bug: a maximum with more than 28 digits was rounded (stored 4.00), not refused.
 @example(file=edited(FRAMEWORK_HEADER, FRAMEWORK_ROWS, (1, 2), "4." + "0" * 27 + "1", "f.csv"))
@@ -348,7 +348,7 @@ def import_survey_answers(survey, file: Spoiled) -> None:
             assert answers == "".join(level(typed(file, row[i])) for i in asked), (answers, row)
 
 
-@fuzz(40)
+@fuzz(100)
 @given(file=spoiled(ANSWERS_HEADER, ANSWERS_ROWS, stem="phieu"))
 # Bug: read as a float, 4.0000000000000001 was the level 4.
 @example(file=edited(ANSWERS_HEADER, ANSWERS_ROWS, (0, 3), "4.0000000000000001", "phieu.csv"))
@@ -395,7 +395,7 @@ def test_the_files_the_fuzzing_spoils_import_cleanly_unspoiled(
         assert SurveyResponse.objects.count() == len(rows)
 
 
-@fuzz(8)
+@fuzz(15)
 @given(file=spoiled(ANSWERS_HEADER, ANSWERS_ROWS, stem="phieu"))
 def test_the_answers_upload_and_its_job_page_never_answer_500(
     client,

@@ -327,7 +327,7 @@ def worlds(draw) -> tuple[World, dict]:
     return world, tree
 
 
-@fuzz(12)
+@fuzz(20)
 @given(drawn=worlds())
 def test_the_engine_agrees_with_the_rules_and_keeps_bounds_caps_and_ranks(db, drawn):
     world, tree = drawn
