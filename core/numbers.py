@@ -44,9 +44,14 @@ def decimal_mark() -> str:
 
 
 def decimal_places(number: Decimal) -> int:
-    """How many decimals a number really has: 0.250 has 2, 3 and 3.00 have 0."""
-    exponent = number.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    """How many decimals a number really has: 0.250 has 2, 3 and 3.00 have 0. Counted on its
+    digits, not with normalize(), which rounds to the context's 28 digits (so that
+    4.0000000000000000000000000001 would have none and be stored as 4)."""
+    _sign, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int):
+        return 0
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + zeros)) if zeros < len(digits) else 0
 
 
 def parse_decimal(value, *, places: int | None = None) -> Decimal | None:
@@ -103,7 +108,8 @@ def fmt_number(value) -> str:
         return ""
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
-    value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+    # to_integral_value, not quantize(Decimal(1)): that raises InvalidOperation past 28 digits.
+    value = value.to_integral_value() if value == value.to_integral() else value.normalize()
     return formats.number_format(value, use_l10n=True, force_grouping=False)
 
 

@@ -71,8 +71,11 @@ def parse_bands(text: str) -> list[dict]:
         if not part.strip():
             continue
         threshold, _sep, points = part.partition(":")
-        low, pts = parse_decimal(threshold), parse_decimal(points)
-        if low is None or pts is None:
+        # Numbers a float (the JSON column) keeps exactly: 1e309 would be Infinity, which
+        # PostgreSQL's json refuses, and 0.123456789 would not be stored as typed.
+        low = parse_decimal(threshold, places=POINTS_PLACES)
+        pts = parse_decimal(points, places=POINTS_PLACES)
+        if low is None or pts is None or not (0 <= low < POINTS_BELOW and 0 <= pts < POINTS_BELOW):
             raise ValueError(part)
         bands.append({"min": float(low), "points": float(pts)})
     return bands

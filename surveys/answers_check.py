@@ -18,6 +18,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
@@ -202,7 +203,11 @@ def read_frame(
         return frame, found, ignored
     text, delimiter = csv_text(data)
     first = text[: text.find("\n")] if "\n" in text else text
-    labels = [nfc(c) for c in next(csv.reader([first.rstrip("\r")], delimiter=delimiter))]
+    try:
+        header = next(csv.reader([first.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error as exc:  # a lone carriage return inside the header line
+        raise TableError(_("Không đọc được tệp CSV: %(error)s") % {"error": exc}) from None
+    labels = [nfc(c) for c in header]
     _header(labels)
     found, ignored = _wanted(labels, codes)
     if text.count("\n") > MAX_ANSWER_ROWS + 1:
@@ -226,10 +231,11 @@ def _level(value: str, scale: int) -> int:
     if not text:
         return 0
     try:
-        number = float(text.replace(",", "."))
-    except ValueError:
+        # Decimal, not float: a float takes 4.0000000000000001 for the level 4.
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
         return -1
-    if number.is_integer() and 1 <= number <= scale:
+    if number.is_finite() and number == number.to_integral_value() and 1 <= number <= scale:
         return int(number)
     return -1
 
@@ -329,6 +335,15 @@ def check_answers(
         checked, rows, np.flatnonzero(respondents == ""), column, lambda i: _("Thiếu mã phiếu.")
     )
     series = pd.Series(respondents)
+    # The column keeps 64 characters: a longer id is refused at its row, not by the COPY.
+    limit = SurveyResponse._meta.get_field("respondent").max_length
+    _report(
+        checked,
+        rows,
+        np.flatnonzero(series.str.len().to_numpy() > limit),
+        column,
+        lambda i: _("Ô dài quá %(max)s ký tự.") % {"max": limit},
+    )
     duplicated = series.duplicated(keep="first").to_numpy() & (respondents != "")
     if duplicated.any():
         first_index = series[~series.duplicated(keep="first")]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from core.numbers import fmt_number, parse_decimal
+from core.numbers import decimal_places, fmt_number, parse_decimal
 from core.tabular import Problem, TableError, nfc, read_tables
 from indicators.computation import points_problem
 from indicators.models import Criterion
@@ -75,7 +75,9 @@ def read_decimal(raw) -> Decimal | None:
 
 
 def too_precise(value: Decimal) -> bool:
-    return value != value.quantize(Decimal(1).scaleb(-PLACES)) if value.is_finite() else True
+    # Not quantize(): it raises InvalidOperation past 28 digits (1e309, thirty nines), which
+    # the range check refuses at their cell instead.
+    return decimal_places(value) > PLACES if value.is_finite() else True
 
 
 def _columns(plan: ScoreImport, sheet) -> dict[str, int] | None:
