@@ -28,7 +28,7 @@ from core.limits import MAX_COLUMNS
 from core.tabular import XLSX_MAGIC, Problem, TableError, csv_text, header_key, nfc, read_tables
 from units.models import Unit
 
-from .models import Survey, SurveyUnitLoad
+from .models import RESPONDENT_MAX_LENGTH, Survey, SurveyUnitLoad
 from .sheets import survey_respondents
 
 # A province's SIPAS is tens of thousands of sheets; a national-scale file, a million. The file
@@ -335,8 +335,8 @@ def check_answers(
         checked, rows, np.flatnonzero(respondents == ""), column, lambda i: _("Thiếu mã phiếu.")
     )
     series = pd.Series(respondents)
-    # The column keeps 64 characters: a longer id is refused at its row, not by the COPY.
-    limit = SurveyResponse._meta.get_field("respondent").max_length
+    # A longer id is refused at its row.
+    limit = RESPONDENT_MAX_LENGTH
     _report(
         checked,
         rows,

@@ -133,6 +133,10 @@ class SurveyPlan(models.Model):
         return f"{self.survey} · {self.unit_id}: {self.population}"
 
 
+# A respondent's id is refused past this length (the survey team's ids are short codes).
+RESPONDENT_MAX_LENGTH = 64
+
+
 class SurveyUnitAnswers(models.Model):
     """A unit's answer sheets in a survey, as the import last wrote them: one row per survey and
     unit, its sheets in three parallel columns, in the file's order. `respondents`: the ids, one
