@@ -18,13 +18,9 @@ from django.db import connection
 
 from config.celery import app
 
+from .celery_conf import celery_overridden
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _pools_reset() -> None:
-    """Celery keeps its broker connection pools: drop them so the next send reads the settings."""
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 def pg_connect() -> psycopg.Connection:
@@ -124,18 +120,14 @@ def fault_worker_fixture(transactional_db, tmp_path):
     """A worker process (not started yet: call .start()) and this process sending to its queue."""
     queue = f"test-faults-{os.getpid()}"
     overrides = {"CELERY_TASK_ALWAYS_EAGER": False, "CELERY_TASK_DEFAULT_QUEUE": queue}
-    saved = {key: app.conf.get(key) for key in overrides}
-    app.conf.update(overrides)
-    _pools_reset()
-    purge(queue)
-    worker = WorkerProcess(queue, tmp_path)
-    try:
-        yield worker
-    finally:
-        worker.stop()
+    with celery_overridden(**overrides):
         purge(queue)
-        app.conf.update(saved)
-        _pools_reset()
+        worker = WorkerProcess(queue, tmp_path)
+        try:
+            yield worker
+        finally:
+            worker.stop()
+            purge(queue)
 
 
 def wait_for(

@@ -19,6 +19,7 @@ from scoring.models import AssessmentResult, CriterionScore, RecomputeRun
 from scoring.recompute.jobs import runs_stale_resend
 from scoring.workflow import State
 
+from .celery_conf import pools_reset
 from .sheet_helpers import sheet_post, sheet_url
 
 CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
@@ -31,25 +32,18 @@ DEAD_CACHE = {
 }
 
 
-def _pools_reset():
-    """Celery keeps its broker connection pools and its routing (the default queue) from the first
-    send: drop them so the next send uses broker_url and the configured queue."""
-    current_app._pool = None
-    current_app.__dict__.pop("amqp", None)
-
-
 @pytest.fixture
 def redis_down():
     """The cache and the broker unreachable; both restored afterwards."""
     conf = current_app.conf  # read from Django settings: its keys carry the CELERY_ namespace
     saved = conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER
-    _pools_reset()
+    pools_reset()
     conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER = CLOSED, False
     SafeRedisCache._down_until = 0.0
     with override_settings(CACHES=DEAD_CACHE):
         yield
     conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER = saved
-    _pools_reset()
+    pools_reset()
     SafeRedisCache._down_until = 0.0
 
 

@@ -27,6 +27,7 @@ from scoring.recompute.jobs import runs_stale_resend
 from scoring.services import sheet_save
 from scoring.workflow import State
 
+from .celery_conf import pools_reset
 from .fault_services import (
     SEED,
     PrivatePostgres,
@@ -62,14 +63,6 @@ def submitted(assessment):
     return assessment
 
 
-def _pools_reset() -> None:
-    """Celery keeps its broker connection pools and, from the first send, its routing (the default
-    queue): drop both, so that the next send follows the configuration (the job tests' worker in
-    the same process listens on a queue of its own)."""
-    celery_app._pool = None
-    celery_app.__dict__.pop("amqp", None)
-
-
 @pytest.fixture
 def redis_private():
     redis = PrivateRedis()
@@ -85,8 +78,8 @@ def production_like(redis_private, transactional_db, tmp_path):
     test database, in production settings too."""
     conf = celery_app.conf
     keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER")
-    saved = {key: conf.get(key) for key in keys}
-    _pools_reset()
+    saved = {key: conf.get(key) for key in keys}  # both set in the test settings
+    pools_reset()
     conf.update(CELERY_BROKER_URL=redis_private.url, CELERY_TASK_ALWAYS_EAGER=False)
     SafeRedisCache._down_until = 0.0
     db = settings.DATABASES["default"]
@@ -109,7 +102,7 @@ def production_like(redis_private, transactional_db, tmp_path):
     finally:
         end(worker)
         conf.update(saved)
-        _pools_reset()
+        pools_reset()
         SafeRedisCache._down_until = 0.0
 
 

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from indicators.models import Framework
 from scoring.exporting import results_csv, scores_csv, scores_xlsx, template_rows
 from scoring.importing import scores_apply, scores_plan
-from scoring.models import CriterionScore, Deduction, DeductionReason
+from scoring.models import CriterionScore, Deduction, DeductionReason, RecomputeRun
 from scoring.recompute import recompute_now
 from scoring.workflow import State
 from units.models import GroupMembership, RankingGroup, Unit
@@ -93,7 +93,10 @@ def test_a_good_csv_is_previewed_then_applied(two_units, django_capture_on_commi
     assert not CriterionScore.objects.exists()  # a preview writes nothing
     with django_capture_on_commit_callbacks() as callbacks:
         assert scores_apply(plan=plan) == 3
-    assert len(callbacks) == 1  # one recompute for the whole file
+    # One recompute for the whole file: one queued run with both units, sent once on commit.
+    run = RecomputeRun.objects.get(period=a.period, status=RecomputeRun.Status.QUEUED)
+    assert sorted(run.unit_ids) == sorted(x.unit_id for x in two_units)
+    assert len(callbacks) == 2  # the run's send and the request's marker, once each
     s11 = CriterionScore.objects.get(assessment=a, criterion__code="1.1")
     assert (s11.appraised_points, s11.points) == (D("3.5"), D("3"))
     deduction = s11.deductions.get()

@@ -22,6 +22,7 @@ from scoring.recompute.jobs import COALESCE_SECONDS
 from scoring.recompute.locks import LOCK_NAMESPACE
 from scoring.workflow import State
 
+from .celery_conf import celery_overridden
 from .factories import (
     PeriodFactory,
     RankingGroupFactory,
@@ -50,33 +51,22 @@ def module_worker():
         "CELERY_BROKER_URL": BROKER,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
-    saved = {key: app.conf.get(key) for key in overrides}
-    app.conf.update(overrides)
-    _pools_reset()
-    assert not app.conf.task_always_eager and app.conf.task_default_queue == queue
-    try:
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(queue)
-    except Exception:
-        pass
-    with start_worker(
-        app,
-        pool="solo",
-        perform_ping_check=False,
-        queues=[queue],
-        shutdown_timeout=30,
-        loglevel=os.environ.get("RC_LOG", "error"),
-    ) as controller:
-        yield controller
-    app.conf.update(saved)
-    _pools_reset()
-
-
-def _pools_reset():
-    """Routing (the default queue) and the broker pools are cached from a process's first send (an
-    earlier test's): rebuilt, they follow the configuration in force."""
-    app._pool = None
-    app.__dict__.pop("amqp", None)
+    with celery_overridden(**overrides):
+        assert not app.conf.task_always_eager and app.conf.task_default_queue == queue
+        try:
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_purge(queue)
+        except Exception:
+            pass
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            queues=[queue],
+            shutdown_timeout=30,
+            loglevel=os.environ.get("RC_LOG", "error"),
+        ) as controller:
+            yield controller
 
 
 @pytest.fixture
