@@ -3,9 +3,10 @@
 One row per respondent: the respondent's id, the unit's code, the date and one column per question
 (its code as the header), answers on the survey's scale, blank for no answer; other columns are
 ignored (and named in the preview). CSV is decoded as every import decodes it (core.tabular: BOM,
-UTF-16, Windows-1258, NFC, comma/semicolon/tab) and parsed by pandas' C reader: every column but
-the respondent's as a category, so that each check runs once per distinct value, not once per
-cell, and a million rows × twenty questions end as a matrix of 20 MB. XLSX goes through
+UTF-16, Windows-1258, NFC, comma/semicolon/tab) and parsed by Arrow's multithreaded reader when
+every answer is a number or blank, else by pandas' C reader: every column but the respondent's as a
+category, so that each check runs once per distinct value, not once per cell, and a million rows ×
+twenty questions end as a matrix of 20 MB. XLSX goes through
 core.tabular.read_tables (its caps bound an .xlsx to a few hundred thousand cells' rows). Errors
 name their row (as Excel numbers it, the header being row 1) and column.
 """
@@ -21,6 +22,9 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from django.utils.translation import gettext as _
 
 from core.limits import MAX_COLUMNS
@@ -144,15 +148,61 @@ def _read_csv(raw: bytes, delimiter: str, found: dict[str, str], numeric=()) -> 
         raise TableError(_("Không đọc được tệp: %(error)s") % {"error": exc}) from None
 
 
-def _read_levels(raw: bytes, delimiter: str, found: dict[str, str], scale: int):
-    """The common case, fast: every answer blank or a number, read as float64 by the C reader (no
-    Python string per cell), and every number a level 1..scale. None when any cell is not (that
-    file is read again as text, cell values named in the errors)."""
-    questions = [label for key, label in found.items() if key.startswith("q:")]
-    try:
-        frame = _read_csv(raw, delimiter, found, questions)
-    except TableError:
+def _blank_line(body: bytes) -> bool:
+    """Whether the file's body may hold an empty line (or a lone CR line end): the C reader keeps
+    such a line as a row, Arrow's reader does not, and the rows' numbers must stay the file's."""
+    if body.startswith((b"\n", b"\r")) or b"\n\n" in body or b"\n\r\n" in body:
+        return True
+    return b"\r" in body and body.count(b"\r") != body.count(b"\r\n")
+
+
+def _read_arrow(raw: bytes, delimiter: str, found: dict[str, str], questions: list[str]):
+    """Arrow's multithreaded CSV reader on the file, as _read_csv reads it with `numeric` (the same
+    dtypes: the answers float, blank = NaN; the respondent's str; the others categories, blank =
+    ""), about twice as fast on two cores. None when Arrow cannot read the file as that, or when a
+    cell is one the C reader reads otherwise (an empty line, a short row, "nan"): the C reader
+    then reads it."""
+    body = raw[raw.find(b"\n") + 1 :]
+    if _blank_line(body):
         return None
+    float_type = pa.float32() if _float_type(body) == "float32" else pa.float64()
+    types = dict.fromkeys(found.values(), pa.dictionary(pa.int32(), pa.string()))
+    if "respondent" in found:
+        types[found["respondent"]] = pa.string()
+    types.update(dict.fromkeys(questions, float_type))
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(raw),
+            read_options=pa_csv.ReadOptions(use_threads=True),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=b'"' in body, ignore_empty_lines=False
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=list(found.values()),
+                column_types=types,
+                null_values=[""],  # only the answers can be null (strings_can_be_null)
+                strings_can_be_null=False,
+            ),
+        )
+        if any(pc.any(pc.is_nan(table[label])).as_py() for label in questions):
+            return None  # "nan" in a cell: not a number for the C reader
+    except (pa.ArrowException, ValueError):
+        return None
+    return table.to_pandas(split_blocks=True, self_destruct=True)
+
+
+def _read_levels(raw: bytes, delimiter: str, found: dict[str, str], scale: int):
+    """The common case, fast: every answer blank or a number, read as a float by Arrow's reader
+    (or the C reader when Arrow's refuses the file; no Python string per cell), and every number
+    a level 1..scale. None when any cell is not (that file is read again as text, cell values
+    named in the errors)."""
+    questions = [label for key, label in found.items() if key.startswith("q:")]
+    frame = _read_arrow(raw, delimiter, found, questions)
+    if frame is None:
+        try:
+            frame = _read_csv(raw, delimiter, found, questions)
+        except TableError:
+            return None
     for label in questions:
         values = frame[label].to_numpy()
         if not (
