@@ -131,9 +131,10 @@ def _figures(survey, units: list, table, elements, questions, respondents: list[
     return figures
 
 
-def _table(units: list[int], rows, elements, questions, levels: int) -> np.ndarray:
+def _table(units: list[int], rows, elements, questions, levels: int, counted=None) -> np.ndarray:
     """Counts (unit id, question id, counts per level) as units × questions (in `questions`'
-    order by element) × levels; a question without a row counts nothing."""
+    order by element) × levels; a question without a row counts nothing. `counted`: (unit ids,
+    question ids, their counts: units × questions × levels) already in memory."""
     order = [q.pk for e in elements for q in questions.get(e.pk, [])]
     unit_at = {u: i for i, u in enumerate(units)}
     question_at = {q: j for j, q in enumerate(order)}
@@ -142,12 +143,22 @@ def _table(units: list[int], rows, elements, questions, levels: int) -> np.ndarr
     table = np.zeros((len(units), len(order), width), dtype=np.int64)
     for i, j, c in rows:
         table[i, j, : len(c)] = c
+    if counted is not None:
+        unit_ids, question_ids, counts = counted
+        at = [unit_at[int(u)] for u in unit_ids]
+        for k, question_id in enumerate(question_ids):
+            if question_id in question_at:
+                table[at, question_at[question_id], : counts.shape[2]] = counts[:, k, :]
     return table
 
 
-def survey_figures(survey: Survey, unit_ids: list[int] | None = None) -> list[UnitFigure]:
+def survey_figures(
+    survey: Survey, unit_ids: list[int] | None = None, counted=None
+) -> list[UnitFigure]:
     """Every unit with answers (or a plan), best index first; the units whose sample is complete
-    ranked (1, 2, 2, 4), the short ones flagged and unranked."""
+    ranked (1, 2, 2, 4), the short ones flagged and unranked. `counted`: (unit ids, question ids,
+    counts: units × questions × levels), the stored counts of those units as the caller has just
+    written them (an import), which are then not read again."""
     elements, questions = survey_structure(survey)
     stats = SurveyQuestionStat.objects.filter(survey=survey)
     loads = SurveyUnitLoad.objects.filter(survey=survey)
@@ -156,11 +167,17 @@ def survey_figures(survey: Survey, unit_ids: list[int] | None = None) -> list[Un
         stats = stats.filter(unit_id__in=unit_ids)
         loads = loads.filter(unit_id__in=unit_ids)
         plans = plans.filter(unit_id__in=unit_ids)
+    known: set[int] = set()
+    if counted is not None:
+        if unit_ids is not None:
+            raise ValueError("counted is for the figures of every unit")
+        known = {int(u) for u in counted[0]}
+        stats = stats.exclude(unit_id__in=sorted(known))
     rows = list(stats.values_list("unit_id", "question_id", "counts"))
     answered = dict(loads.values_list("unit_id", "respondents"))
     plan_of = {p.unit_id: p for p in plans}
-    units = Unit.objects.in_bulk({u for u, _q, _c in rows} | set(plan_of))
-    table = _table(list(units), rows, elements, questions, survey.scale_max)
+    units = Unit.objects.in_bulk({u for u, _q, _c in rows} | known | set(plan_of))
+    table = _table(list(units), rows, elements, questions, survey.scale_max, counted)
     figures = _figures(
         survey,
         list(units.values()),
