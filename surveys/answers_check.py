@@ -148,23 +148,14 @@ def _read_csv(raw: bytes, delimiter: str, found: dict[str, str], numeric=()) -> 
         raise TableError(_("Không đọc được tệp: %(error)s") % {"error": exc}) from None
 
 
-def _blank_line(body: bytes) -> bool:
-    """Whether the file's body may hold an empty line (or a lone CR line end): the C reader keeps
-    such a line as a row, Arrow's reader does not, and the rows' numbers must stay the file's."""
-    if body.startswith((b"\n", b"\r")) or b"\n\n" in body or b"\n\r\n" in body:
-        return True
-    return b"\r" in body and body.count(b"\r") != body.count(b"\r\n")
-
-
 def _read_arrow(raw: bytes, delimiter: str, found: dict[str, str], questions: list[str]):
     """Arrow's multithreaded CSV reader on the file, as _read_csv reads it with `numeric` (the same
     dtypes: the answers float, blank = NaN; the respondent's str; the others categories, blank =
     ""), about twice as fast on two cores. None when Arrow cannot read the file as that, or when a
-    cell is one the C reader reads otherwise (an empty line, a short row, "nan"): the C reader
-    then reads it."""
+    cell is one the C reader reads otherwise (a short row, "nan"): the C reader then reads it. An
+    empty line is kept as a row of blanks (ignore_empty_lines=False), as the C reader keeps it:
+    the rows keep the file's numbers (check_answers then skips the empty ones)."""
     body = raw[raw.find(b"\n") + 1 :]
-    if _blank_line(body):
-        return None
     float_type = pa.float32() if _float_type(body) == "float32" else pa.float64()
     types = dict.fromkeys(found.values(), pa.dictionary(pa.int32(), pa.string()))
     if "respondent" in found:
@@ -188,7 +179,9 @@ def _read_arrow(raw: bytes, delimiter: str, found: dict[str, str], questions: li
             return None  # "nan" in a cell: not a number for the C reader
     except (pa.ArrowException, ValueError):
         return None
-    return table.to_pandas(split_blocks=True, self_destruct=True)
+    # Each respondent's id is its own: looking for equal strings to share (Arrow's default) only
+    # costs time.
+    return table.to_pandas(split_blocks=True, self_destruct=True, deduplicate_objects=False)
 
 
 def _read_levels(raw: bytes, delimiter: str, found: dict[str, str], scale: int):

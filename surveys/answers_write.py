@@ -86,8 +86,9 @@ def _blocks(checked: Checked, index: np.ndarray):
     ends = [*starts[1:].tolist(), len(index)]
     ids = checked.respondents[index].tolist()
     dates = checked.dates[index].tolist()
-    matrix = checked.matrix[index]
-    chars = np.where(matrix == 0, 46, matrix + 48).astype(np.uint8)
+    matrix = np.take(checked.matrix, index, axis=0)  # faster than matrix[index] for rows
+    chars = matrix.view(np.uint8) + np.uint8(ord("0"))
+    chars[matrix == 0] = ord(".")  # no answer
     for unit, start, end in zip(units.tolist(), starts.tolist(), ends, strict=True):
         yield (
             unit,

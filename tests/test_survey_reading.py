@@ -1,5 +1,6 @@
 """Reading an answers file: Arrow's reader (the fast path) and pandas' C reader give the same frame,
-row numbers included, on ordinary and odd files; what Arrow reads otherwise goes to the C reader."""
+row numbers included (an empty line is a row), on ordinary and odd files; what Arrow reads
+otherwise goes to the C reader."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ FILES = {
     "decimals": HEADER + "a1,u1,,4.0,5,\na2,u2,,1e0,,\n",
     "blank line": HEADER + "a1,u1,,4,5,\n\na2,u2,,1,2,\n",
     "blank line at the end": HEADER + "a1,u1,,4,5,\na2,u2,,1,2,\n\n",
+    "CRLF then a blank line": HEADER + "a1,u1,,4,5,\r\n\r\na2,u2,,1,2,\r\n",
     "short row": HEADER + "a1,u1,,4\na2,u2,,1,2,\n",
     "nan": HEADER + "a1,u1,,nan,5,\na2,u2,,1,2,\n",
     "lone CR": HEADER + "a1,u1,,4,5,\ra2,u2,,1,2,\n",
@@ -57,5 +59,8 @@ def test_arrow_reads_the_plain_file_and_leaves_odd_ones_to_the_c_reader():
     assert plain["Q1"].tolist() == [4.0, 1.0]
     assert plain["Q2"].isna().tolist() == [False, True]
     assert plain["ma don vi"].dtype == "category"
-    for name in ("blank line", "blank line at the end", "short row", "nan", "lone CR"):
+    blank = answers_check._read_arrow(FILES["blank line"].encode(), ",", found, questions)
+    assert blank["ma phieu"].tolist() == ["a1", "", "a2"]  # kept: the next row stays row 4
+    assert blank["Q1"].isna().tolist() == [False, True, False]
+    for name in ("short row", "nan"):
         assert answers_check._read_arrow(FILES[name].encode(), ",", found, questions) is None
