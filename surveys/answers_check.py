@@ -181,7 +181,9 @@ def _read_arrow(raw: bytes, delimiter: str, found: dict[str, str], questions: li
         return None
     # Each respondent's id is its own: looking for equal strings to share (Arrow's default) only
     # costs time.
-    return table.to_pandas(split_blocks=True, self_destruct=True, deduplicate_objects=False)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True, deduplicate_objects=False)
+    frame.attrs["complete"] = True  # every text cell a str (strings_can_be_null=False)
+    return frame
 
 
 def _read_levels(raw: bytes, delimiter: str, found: dict[str, str], scale: int):
@@ -334,18 +336,21 @@ def check_answers(
         return checked
     progress(20, _("Đang kiểm tra %(rows)s dòng") % {"rows": len(frame)})
     scale = survey.scale_max
-    matrix = np.zeros((len(frame), len(questions)), dtype=np.int8)
+    block = np.zeros((len(questions), len(frame)), dtype=np.int8)  # a question a row: fast to fill
     bad_levels = []
     for j, q in enumerate(questions):
         column = frame[found[f"q:{q.code}"]]
         if column.dtype.kind == "f":  # read as levels, checked by read_frame
-            matrix[:, j] = np.nan_to_num(column.to_numpy(), nan=0)
+            block[j] = np.nan_to_num(column.to_numpy(), nan=0)
             continue
         levels, codes, categories = per_value(column, lambda v: _level(v, scale), 0)
         levels = levels.astype(np.int8)
         bad_levels.append((q, levels < 0, codes, categories))
-        matrix[:, j] = np.maximum(levels, 0)
-    respondents = frame[found["respondent"]].fillna("").astype(str)
+        block[j] = np.maximum(levels, 0)
+    matrix = np.ascontiguousarray(block.T)  # a sheet a row, as it is written
+    respondents = frame[found["respondent"]]
+    if not frame.attrs.get("complete"):  # a short row's cells are missing (NaN)
+        respondents = respondents.fillna("").astype(str)
     if not frame.attrs.get("trimmed"):
         respondents = respondents.str.strip()
     respondents = respondents.to_numpy(dtype=object)

@@ -41,7 +41,7 @@ def test_arrow_and_the_c_reader_read_the_same_frame(monkeypatch, name):
     (fast, found, ignored), (slow, found_c, ignored_c) = _frames(monkeypatch, FILES[name])
     assert (found, ignored) == (found_c, ignored_c)
     assert list(fast.index) == list(slow.index) == list(range(2, len(slow) + 2))
-    assert fast.attrs == slow.attrs
+    assert fast.attrs["trimmed"] == slow.attrs["trimmed"]
     for label in found.values():
         a, b = fast[label], slow[label]
         assert a.dtype.kind == b.dtype.kind, label
