@@ -107,6 +107,9 @@ def survey_points_apply(*, survey: Survey) -> int:
                     [s.points for s in update],
                 ],
             )
-    for assessment in touched:
-        recompute_on_commit(assessment.period_id, [assessment.unit_id])
+    units_by_period: dict[int, set[int]] = {}
+    for assessment in touched:  # one request per period: each merges into the queued run's row
+        units_by_period.setdefault(assessment.period_id, set()).add(assessment.unit_id)
+    for period_id, unit_ids in units_by_period.items():
+        recompute_on_commit(period_id, sorted(unit_ids))
     return len(create) + len(update)

@@ -55,7 +55,10 @@ def unit_changes(checked: Checked) -> UnitChanges:
     """Fingerprint each unit's rows in the file (sums of row hashes: the order of the rows does
     not count) and compare with the stored ones."""
     hashes = _row_hashes(checked)
-    order = np.argsort(checked.unit_ids, kind="stable")
+    keys = checked.unit_ids
+    if len(keys) and keys.max() - keys.min() < 2**16:  # as uint16: a radix sort, 10 × faster
+        keys = (keys - keys.min()).astype(np.uint16)
+    order = np.argsort(keys, kind="stable")  # stable: the same order either way
     units, starts, counts = np.unique(
         checked.unit_ids[order], return_index=True, return_counts=True
     )
@@ -86,8 +89,9 @@ def _blocks(checked: Checked, index: np.ndarray):
     ends = [*starts[1:].tolist(), len(index)]
     ids = checked.respondents[index].tolist()
     dates = checked.dates[index].tolist()
-    matrix = checked.matrix[index]
-    chars = np.where(matrix == 0, 46, matrix + 48).astype(np.uint8)
+    matrix = np.take(checked.matrix, index, axis=0)  # faster than matrix[index] for rows
+    chars = matrix.view(np.uint8) + np.uint8(ord("0"))
+    chars[matrix == 0] = ord(".")  # no answer
     for unit, start, end in zip(units.tolist(), starts.tolist(), ends, strict=True):
         yield (
             unit,
@@ -152,9 +156,10 @@ def level_counts(checked: Checked, unit_ids: list[int]) -> tuple[np.ndarray, np.
     return units, table.reshape(len(units), width, -1).transpose(0, 2, 1)[:, :, 1:]
 
 
-def count_levels(checked: Checked, unit_ids: list[int]) -> list[SurveyQuestionStat]:
-    """Counts per unit, question and level of the units `unit_ids`, as unsaved rows (SQLite)."""
-    units, table = level_counts(checked, unit_ids)
+def count_levels(
+    checked: Checked, units: np.ndarray, table: np.ndarray
+) -> list[SurveyQuestionStat]:
+    """Counts per unit, question and level (`level_counts`), as unsaved rows (SQLite)."""
     favourable_from = checked.survey.favourable_from
     return [
         SurveyQuestionStat(
@@ -170,10 +175,9 @@ def count_levels(checked: Checked, unit_ids: list[int]) -> list[SurveyQuestionSt
     ]
 
 
-def _copy_stats(checked: Checked, unit_ids: list[int]) -> None:
-    """The counts (units × questions rows) by COPY, their text built by numpy: ten thousand rows
-    for 500 units, no model instance each."""
-    units, table = level_counts(checked, unit_ids)
+def _copy_stats(checked: Checked, units: np.ndarray, table: np.ndarray) -> None:
+    """The counts (units × questions rows; `level_counts`) by COPY, their text built by numpy: ten
+    thousand rows for 500 units, no model instance each."""
     n_units, questions, levels = table.shape
     answers = table.sum(axis=2)
     favourable = table[:, :, checked.survey.favourable_from - 1 :].sum(axis=2)
@@ -227,10 +231,11 @@ def write_answers(
         _bulk(checked, index, progress)
     progress(87, _("Đang tổng hợp kết quả"))
     SurveyQuestionStat.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
+    units, table = level_counts(checked, changes.changed)
     if connection.vendor == "postgresql":
-        _copy_stats(checked, changes.changed)
+        _copy_stats(checked, units, table)
     else:
-        SurveyQuestionStat.objects.bulk_create(count_levels(checked, changes.changed), 5000)
+        SurveyQuestionStat.objects.bulk_create(count_levels(checked, units, table), 5000)
     SurveyUnitLoad.objects.bulk_create(
         [
             SurveyUnitLoad(
@@ -247,6 +252,7 @@ def write_answers(
         update_fields=["respondents", "fingerprint", "job", "updated_at"],
     )
     progress(93, _("Đang tính điểm các tiêu chí"))
-    results_refresh(survey=survey)
+    # The counts just written, as they were written: the results need not read them back.
+    results_refresh(survey=survey, counted=(units, checked.question_ids, table))
     progress(100, _("Đã nhập"))
     return len(index)

@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
+
 Z95 = 1.959963984540054
 
 
@@ -101,6 +103,57 @@ def share_of(counts: list[int], favourable_from: int, weights: list | None = Non
         return Share(n, k, percent, low, high, mean, weighted_percent(counts, weights))
     low, high = wilson(k, n)
     return Share(n, k, percent, 100 * low, 100 * high, mean, percent)
+
+
+def shares_of(counts: np.ndarray, favourable_from: int, weights: list | None = None) -> list:
+    """share_of of every row of `counts` (levels on the last axis, any shape before it) at once,
+    for a survey's units × questions: numpy does share_of's operations in the same order, so the
+    floats are the same. A nested list of Shares, shaped as `counts` without its last axis."""
+    counts = np.asarray(counts, dtype=np.int64)
+    width = counts.shape[-1]
+    n = counts.sum(axis=-1)
+    k = counts[..., favourable_from - 1 :].sum(axis=-1)
+    d = np.where(n > 0, n, 1)  # nobody answered: the Share is empty, whatever is computed here
+    mean = (counts * np.arange(1, width + 1)).sum(axis=-1) / d
+    percent = 100 * k / d
+    if weights:
+        values = [float(w) for w in weights]
+        score = np.zeros(n.shape)
+        for i in range(min(width, len(values))):
+            score = score + counts[..., i] * values[i]
+        score = score / d
+        values += [0.0] * max(0, width - len(values))
+        centre = np.zeros(n.shape)
+        for i in range(width):
+            centre = centre + counts[..., i] * values[i]
+        centre = centre / d
+        variance = np.zeros(n.shape)
+        for i in range(width):
+            variance = variance + counts[..., i] * (values[i] - centre) ** 2
+        half = Z95 * np.sqrt(variance / d / d)
+        low, high = np.maximum(0.0, centre - half), np.minimum(100.0, centre + half)
+    else:
+        p = k / d
+        denominator = 1 + Z95 * Z95 / d
+        centre = (p + Z95 * Z95 / (2 * d)) / denominator
+        half = Z95 * np.sqrt(p * (1 - p) / d + Z95 * Z95 / (4 * d * d)) / denominator
+        low = 100 * np.maximum(0.0, centre - half)
+        high = 100 * np.minimum(1.0, centre + half)
+        score = percent
+    empty = Share(0, 0, None, None, None, None, None)
+    flat = [
+        Share(*row) if row[0] else empty
+        for row in zip(
+            *(
+                a.ravel().tolist()
+                for a in np.broadcast_arrays(n, k, percent, low, high, mean, score)
+            ),
+            strict=True,
+        )
+    ]
+    for size in reversed(n.shape[1:]):
+        flat = [flat[i : i + size] for i in range(0, len(flat), size)]
+    return flat
 
 
 def add_counts(rows: list[list[int]], levels: int) -> list[int]:

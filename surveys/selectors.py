@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.core.cache import cache
 
 from units.models import Unit
 
-from .computation import Share, add_counts, mean_of, ranks, sample_required, share_of
+from .computation import Share, add_counts, mean_of, ranks, sample_required, shares_of
 from .models import (
     Survey,
     SurveyElement,
@@ -88,39 +89,76 @@ def survey_structure(survey: Survey) -> tuple[list[SurveyElement], dict[int, lis
     return elements, questions
 
 
-def _figure(survey, unit, counts_by_question, elements, questions, respondents) -> UnitFigure:
+def _figures(survey, units: list, table, elements, questions, respondents: list[int]):
+    """The figures of `units` from their counts `table` (units × the questions in `questions`'
+    order × levels), shares for every unit, element and question computed at once (numpy)."""
     levels = survey.scale_max
     weights = survey.weights if survey.formula == Survey.Formula.WEIGHTED else None
-    element_figures = []
+    columns, start = [], 0
     for element in elements:
-        rows = []
-        for q in questions.get(element.pk, []):
-            counts = counts_by_question.get(q.pk, [0] * levels)
-            rows.append((q, counts))
-        pooled = add_counts([c for _q, c in rows], levels)
-        element_figures.append(
+        size = len(questions.get(element.pk, []))
+        columns.append((element, start, size))
+        start += size
+    pooled = np.zeros((len(units), len(elements), levels), dtype=np.int64)
+    for e, (_element, first, size) in enumerate(columns):
+        pooled[:, e, :] = table[:, first : first + size, :levels].sum(axis=1)
+    question_shares = shares_of(table, survey.favourable_from, weights)
+    element_shares = shares_of(pooled, survey.favourable_from, weights)
+    figures = []
+    for u, unit in enumerate(units):
+        element_figures = [
             ElementFigure(
                 element=element,
-                share=share_of(pooled, survey.favourable_from, weights),
+                share=element_shares[u][e],
                 questions=[
-                    QuestionFigure(q, share_of(c, survey.favourable_from, weights)) for q, c in rows
+                    QuestionFigure(q, question_shares[u][first + i])
+                    for i, q in enumerate(questions.get(element.pk, []))
                 ],
             )
+            for e, (element, first, _size) in enumerate(columns)
+        ]
+        shares = [f.share for f in element_figures if f.element.in_index]
+        figures.append(
+            UnitFigure(
+                unit=unit,
+                respondents=respondents[u],
+                index=mean_of([s.score for s in shares]),
+                low=mean_of([s.low for s in shares]),
+                high=mean_of([s.high for s in shares]),
+                elements=element_figures,
+            )
         )
-    shares = [f.share for f in element_figures if f.element.in_index]
-    return UnitFigure(
-        unit=unit,
-        respondents=respondents,
-        index=mean_of([s.score for s in shares]),
-        low=mean_of([s.low for s in shares]),
-        high=mean_of([s.high for s in shares]),
-        elements=element_figures,
-    )
+    return figures
 
 
-def survey_figures(survey: Survey, unit_ids: list[int] | None = None) -> list[UnitFigure]:
+def _table(units: list[int], rows, elements, questions, levels: int, counted=None) -> np.ndarray:
+    """Counts (unit id, question id, counts per level) as units × questions (in `questions`'
+    order by element) × levels; a question without a row counts nothing. `counted`: (unit ids,
+    question ids, their counts: units × questions × levels) already in memory."""
+    order = [q.pk for e in elements for q in questions.get(e.pk, [])]
+    unit_at = {u: i for i, u in enumerate(units)}
+    question_at = {q: j for j, q in enumerate(order)}
+    rows = [(unit_at[u], question_at[q], c) for u, q, c in rows if q in question_at]
+    width = max([levels, *(len(c) for _u, _q, c in rows)])
+    table = np.zeros((len(units), len(order), width), dtype=np.int64)
+    for i, j, c in rows:
+        table[i, j, : len(c)] = c
+    if counted is not None:
+        unit_ids, question_ids, counts = counted
+        at = [unit_at[int(u)] for u in unit_ids]
+        for k, question_id in enumerate(question_ids):
+            if question_id in question_at:
+                table[at, question_at[question_id], : counts.shape[2]] = counts[:, k, :]
+    return table
+
+
+def survey_figures(
+    survey: Survey, unit_ids: list[int] | None = None, counted=None
+) -> list[UnitFigure]:
     """Every unit with answers (or a plan), best index first; the units whose sample is complete
-    ranked (1, 2, 2, 4), the short ones flagged and unranked."""
+    ranked (1, 2, 2, 4), the short ones flagged and unranked. `counted`: (unit ids, question ids,
+    counts: units × questions × levels), the stored counts of those units as the caller has just
+    written them (an import), which are then not read again."""
     elements, questions = survey_structure(survey)
     stats = SurveyQuestionStat.objects.filter(survey=survey)
     loads = SurveyUnitLoad.objects.filter(survey=survey)
@@ -129,23 +167,31 @@ def survey_figures(survey: Survey, unit_ids: list[int] | None = None) -> list[Un
         stats = stats.filter(unit_id__in=unit_ids)
         loads = loads.filter(unit_id__in=unit_ids)
         plans = plans.filter(unit_id__in=unit_ids)
-    counts: dict[int, dict[int, list[int]]] = defaultdict(dict)
-    for unit_id, question_id, c in stats.values_list("unit_id", "question_id", "counts"):
-        counts[unit_id][question_id] = c
+    known: set[int] = set()
+    if counted is not None:
+        if unit_ids is not None:
+            raise ValueError("counted is for the figures of every unit")
+        known = {int(u) for u in counted[0]}
+        stats = stats.exclude(unit_id__in=sorted(known))
+    rows = list(stats.values_list("unit_id", "question_id", "counts"))
     answered = dict(loads.values_list("unit_id", "respondents"))
     plan_of = {p.unit_id: p for p in plans}
-    units = Unit.objects.in_bulk(set(counts) | set(plan_of))
-    figures = []
-    for unit_id, unit in units.items():
-        figure = _figure(
-            survey, unit, counts.get(unit_id, {}), elements, questions, answered.get(unit_id, 0)
-        )
-        plan = plan_of.get(unit_id)
+    units = Unit.objects.in_bulk({u for u, _q, _c in rows} | known | set(plan_of))
+    table = _table(list(units), rows, elements, questions, survey.scale_max, counted)
+    figures = _figures(
+        survey,
+        list(units.values()),
+        table,
+        elements,
+        questions,
+        [answered.get(unit_id, 0) for unit_id in units],
+    )
+    for figure in figures:
+        plan = plan_of.get(figure.unit.pk)
         figure.population = plan.population if plan else None
         figure.planned = (plan.quota if plan else None) or sample_required(
             figure.population, survey.margin
         )
-        figures.append(figure)
     figures.sort(key=lambda f: (f.index is None, -(f.index or 0), f.unit.name))
     sure = ranks([f.index if not f.short else None for f in figures])
     for figure, rank in zip(figures, sure, strict=True):
@@ -156,15 +202,17 @@ def survey_figures(survey: Survey, unit_ids: list[int] | None = None) -> list[Un
 def province_figure(survey: Survey) -> UnitFigure:
     """The province: every unit's answers pooled."""
     elements, questions = survey_structure(survey)
+    levels = survey.scale_max
     pooled: dict[int, list[int]] = {}
     for question_id, c in SurveyQuestionStat.objects.filter(survey=survey).values_list(
         "question_id", "counts"
     ):
-        pooled[question_id] = add_counts([pooled.get(question_id, []), c], survey.scale_max)
+        pooled[question_id] = add_counts([pooled.get(question_id, []), c], levels)
     respondents = sum(
         SurveyUnitLoad.objects.filter(survey=survey).values_list("respondents", flat=True)
     )
-    return _figure(survey, None, pooled, elements, questions, respondents)
+    table = _table([0], [(0, q, c) for q, c in pooled.items()], elements, questions, levels)
+    return _figures(survey, [None], table, elements, questions, [respondents])[0]
 
 
 def unit_figure(survey: Survey, unit: Unit) -> UnitFigure | None:

@@ -148,13 +148,14 @@ def _update_results(results: list[SurveyResult]) -> None:
 
 
 @transaction.atomic
-def results_refresh(*, survey: Survey) -> int:
+def results_refresh(*, survey: Survey, counted=None) -> int:
     """The survey's stored results from its counted answers, for every unit with answers: its
     index and the percent of each survey-derived criterion it feeds, with the interval, the
     sheets, the short-sample flag and what it was computed from. Only rows that change are
     written; when any did, they are announced, so the criterion points, totals and ranks follow.
-    Returns the number of results written or deleted."""
-    figures = [f for f in survey_figures(survey) if f.index is not None]
+    Returns the number of results written or deleted. `counted`: the counts an import has just
+    stored, (unit ids, question ids, units × questions × levels), used instead of reading them."""
+    figures = [f for f in survey_figures(survey, counted=counted) if f.index is not None]
     desired = _desired(survey, figures)
     existing = {
         (r.unit_id, r.criterion_id): r

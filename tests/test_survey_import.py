@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal as D
 
+import numpy as np
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,8 +17,16 @@ from scoring.models import AssessmentResult, CriterionScore
 from surveys import computation
 from surveys.importing import import_answers
 from surveys.jobs import import_apply, import_check
-from surveys.models import Survey, SurveyImport, SurveyResult, SurveyUnitAnswers, SurveyUnitLoad
+from surveys.models import (
+    Survey,
+    SurveyImport,
+    SurveyQuestionStat,
+    SurveyResult,
+    SurveyUnitAnswers,
+    SurveyUnitLoad,
+)
 from surveys.selectors import criterion_sources, sample_plan, survey_figures, units_short
+from surveys.services import results_refresh
 from surveys.sheets import survey_sheets
 from tests.factories import make_assessment
 
@@ -178,6 +187,14 @@ def test_the_command_checks_with_progress_and_a_dry_run_writes_nothing(defined, 
     assert "dòng 7, cột “ngay”" in err.getvalue() and "dòng 7, cột “Q2”" in err.getvalue()
 
 
+def _figures_key(figures):
+    return [
+        (f.unit.pk, f.respondents, f.index, f.low, f.high, f.rank, *shares)
+        for f in figures
+        for shares in [[(e.share, *(q.share for q in e.questions)) for e in f.elements]]
+    ]
+
+
 def test_only_the_units_whose_answers_changed_are_rewritten(defined, unit, other_unit):
     import_answers(survey=defined, data=ANSWERS.encode())
     kept = set(SurveyUnitAnswers.objects.filter(unit=unit).values_list("pk", flat=True))
@@ -190,6 +207,18 @@ def test_only_the_units_whose_answers_changed_are_rewritten(defined, unit, other
     assert set(SurveyUnitAnswers.objects.filter(unit=unit).values_list("pk", flat=True)) == kept
     assert _sheet("b2").answers == "111"
     assert SurveyUnitLoad.objects.get(survey=defined, unit=other_unit).respondents == 2
+    # The import computed the results from the counts it had just written (one unit's, the other's
+    # read back): refreshed from the stored counts alone, they are the same.
+    stored = list(SurveyResult.objects.filter(survey=defined).order_by("pk").values())
+    assert results_refresh(survey=defined) == 0
+    assert list(SurveyResult.objects.filter(survey=defined).order_by("pk").values()) == stored
+    # Counts given in memory (questions in any order) stand for the stored ones.
+    questions = list(defined.questions.order_by("-code"))
+    counts = np.array(
+        [[SurveyQuestionStat.objects.get(unit=unit, question=q).counts for q in questions]]
+    )
+    figures = survey_figures(defined, counted=([unit.pk], [q.pk for q in questions], counts))
+    assert _figures_key(figures) == _figures_key(survey_figures(defined))
 
 
 def test_an_xlsx_file_and_ids_with_tabs_are_read(defined, unit, other_unit):

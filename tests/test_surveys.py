@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import numpy as np
 import pytest
 
 from scoring.models import AssessmentResult, CriterionScore
@@ -76,6 +77,21 @@ def test_wilson_interval_and_sample_size_by_hand():
     assert computation.sample_size(0) == 0
     # A/B/C/D weighted 100/60/20/0 % (level 4 = A): 2 A, 1 B, 1 D → (200 + 60) / 4 = 65 %.
     assert computation.weighted_percent([1, 0, 1, 2], [0, 20, 60, 100]) == 65
+
+
+@pytest.mark.parametrize("weights", [None, [0, 20, 60, 100], [0, 25, 50, 75, 100, 100]])
+def test_shares_of_a_whole_table_are_share_of_each_row_to_the_last_bit(weights):
+    rng = np.random.default_rng(7)
+    counts = rng.integers(0, 60, size=(30, 6, 5))
+    counts[rng.random((30, 6)) < 0.2] = 0  # nobody answered: the empty Share
+    counts[0, 0] = [10**6, 3, 0, 0, 7]
+    for favourable_from in (1, 4, 5):
+        table = computation.shares_of(counts, favourable_from, weights)
+        assert [[len(row) for row in table]] == [[6] * 30]
+        for u in range(30):
+            for q in range(6):
+                expected = computation.share_of(counts[u, q].tolist(), favourable_from, weights)
+                assert table[u][q] == expected
 
 
 def test_shares_means_and_intervals_per_element_and_unit(survey, unit, other_unit):
