@@ -19,8 +19,9 @@ def no_connection_left_at_the_end(django_db_setup, django_db_blocker):
     """Before the test database is dropped, end the connections the live servers' request threads
     left idle (a browser test's server), which would keep PostgreSQL from dropping it."""
     yield
-    if connection.vendor != "postgresql":
-        return
+    settings = connection.settings_dict
+    if connection.vendor != "postgresql" or settings["NAME"] != settings["TEST"]["NAME"]:
+        return  # no test database was made (a run of tests that use none): nothing to end
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
