@@ -47,8 +47,8 @@ def test_a_refused_value_is_marked_on_its_cell_and_left_out_of_the_totals(db, lo
     assert field.get_attribute("data-refused") == "1"
     assert "is-invalid" in (field.get_attribute("class") or "")
     assert field.input_value() == "0,3"
-    # The page opened on the refused cell, not at the top.
-    assert page.evaluate("window.scrollY") > 0
+    # The page opened on the refused cell, not at the top (scrolled there once the page loaded).
+    page.wait_for_function("() => window.scrollY > 0", timeout=5000)
     page.wait_for_function(
         "name => { const el = document.querySelector(`input[name='${name}']`);"
         " const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
