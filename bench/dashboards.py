@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import ensure_database  # noqa: E402
 
 UNITS, CRITERIA, YEARS = 10_000, 100, 2
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parindex_bench_reports"
@@ -36,30 +37,8 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
-def _ensure_database(url: str) -> None:
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit("bench/dashboards.py measures PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    with psycopg.connect(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or "postgres",
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
 def _setup() -> None:
-    _ensure_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

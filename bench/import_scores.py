@@ -39,13 +39,13 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import ensure_database, manage  # noqa: E402
 
 UNITS, CRITERIA, YEAR = 10_000, 100, 2024
 FILE_UNITS = 2_000
@@ -58,36 +58,9 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"  # no broker: the recompute runs
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
-def _ensure_database(url: str) -> None:
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit(
-            "bench/import_scores.py measures PostgreSQL: set DATABASE_URL to a postgres:// URL."
-        )
-    params = {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"] or "postgres",
-        "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone():
-            print(f"Creating database {config['NAME']}")
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
-def _manage(*args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
-
-
 def _setup():
-    _ensure_database(os.environ["DATABASE_URL"])
-    _manage("migrate", "-v0")
+    ensure_database(os.environ["DATABASE_URL"])
+    manage("migrate", "-v0")
     import django
 
     django.setup()
@@ -96,7 +69,7 @@ def _setup():
     period = Period.objects.filter(year=YEAR).first()
     if period is None:
         print(f"Generating {UNITS} units × {CRITERIA} criteria (once, a few minutes)…", flush=True)
-        _manage(
+        manage(
             "generate_scale",
             f"--units={UNITS}",
             f"--criteria={CRITERIA}",

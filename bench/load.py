@@ -51,6 +51,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import ensure_database, manage  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "bench"))
 
 from load_users import Plan, Tally, User  # noqa: E402
@@ -71,32 +73,6 @@ os.environ["DEBUG"] = "false"
 # This process only builds and checks; the servers it starts queue to the real broker.
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-
-def _manage(*args: str, env: dict | None = None) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT, env=env)
-
-
-def _ensure_database(url: str) -> None:
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit("bench/load.py measures PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    with psycopg.connect(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or "postgres",
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone():
-            print(f"Creating database {config['NAME']}", flush=True)
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
 
 def _server_env() -> dict:
@@ -120,12 +96,12 @@ def _collectstatic() -> None:
     newest = max(p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file())
     if not manifest.exists() or manifest.stat().st_mtime < newest:
         print("Collecting the static files…", flush=True)
-        _manage("collectstatic", "--noinput", "-v0", env=_server_env())
+        manage("collectstatic", "--noinput", "-v0", env=_server_env())
 
 
 def _setup(n_users: int):
-    _ensure_database(os.environ["DATABASE_URL"])
-    _manage("migrate", "-v0")
+    ensure_database(os.environ["DATABASE_URL"])
+    manage("migrate", "-v0")
     import django
 
     django.setup()
@@ -134,7 +110,7 @@ def _setup(n_users: int):
     period = Period.objects.filter(year=YEAR).first()
     if period is None:
         print(f"Generating {UNITS} units × {CRITERIA} criteria (once)…", flush=True)
-        _manage(
+        manage(
             "generate_scale",
             f"--units={UNITS}",
             f"--criteria={CRITERIA}",

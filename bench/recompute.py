@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import ensure_database  # noqa: E402
 
 UNITS, CRITERIA, YEARS, YEAR = 10_000, 100, 1, 2024
 SAMPLE = 200
@@ -50,30 +51,8 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
-def _ensure_database(url: str) -> None:
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit("bench/recompute.py measures PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    params = {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"] or "postgres",
-        "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            print(f"Creating database {config['NAME']}")
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
 def _setup():
-    _ensure_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

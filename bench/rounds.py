@@ -29,34 +29,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parindex_bench_rounds"
 os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-
-def _ensure_database(url: str) -> None:
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit("bench/rounds.py measures PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    params = {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"] or "postgres",
-        "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            print(f"Creating database {config['NAME']}")
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
 
 def _build(units: int) -> None:
@@ -119,7 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=2000)
     units = parser.parse_args().units
-    _ensure_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,6 +42,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import ensure_database, manage  # noqa: E402
 
 UNITS, CRITERIA, YEAR, QUESTIONS = 500, 40, 2024, 20
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parindex_bench_surveys"
@@ -54,36 +54,9 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"  # no broker: the recompute runs
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
-def _ensure_database(url: str) -> None:
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit(
-            "bench/survey_import.py measures PostgreSQL: set DATABASE_URL to a postgres:// URL."
-        )
-    params = {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"] or "postgres",
-        "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone():
-            print(f"Creating database {config['NAME']}")
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
-def _manage(*args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
-
-
 def _setup():
-    _ensure_database(os.environ["DATABASE_URL"])
-    _manage("migrate", "-v0")
+    ensure_database(os.environ["DATABASE_URL"])
+    manage("migrate", "-v0")
     import django
 
     django.setup()
@@ -93,7 +66,7 @@ def _setup():
 
     if not Period.objects.filter(year=YEAR).exists():
         print(f"Generating {UNITS} units × {CRITERIA} criteria (once)…", flush=True)
-        _manage(
+        manage(
             "generate_scale",
             f"--units={UNITS}",
             f"--criteria={CRITERIA}",

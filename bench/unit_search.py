@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import ensure_database  # noqa: E402
 
 UNITS = 10_000
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parindex_bench_search")
@@ -27,7 +28,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ["DEBUG"] = "false"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from bench.dashboards import _ensure_database  # noqa: E402
 
 WORDS = ["Phường", "Xã", "Thị trấn"]
 PLACES = [
@@ -44,7 +44,7 @@ QUERIES = ["hoa binh", "dong hung 12", "xa tan lap", "phuong nghia do 4711", "y 
 
 
 def main() -> None:
-    _ensure_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
