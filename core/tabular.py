@@ -340,10 +340,12 @@ def cell(row: list, index: int | None):
     return row[index]
 
 
-def csv_text(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file (NFC) and its delimiter, after the same checks and decoding as
-    read_tables (size cap, old or encrypted Excel, BOM, UTF-16, Windows-1258, binary content), for
-    readers that parse a large file themselves (the survey answers, with pandas)."""
+def csv_utf8(data: bytes) -> tuple[bytes, str]:
+    """A CSV file as UTF-8 bytes (NFC, no BOM) and its delimiter, after the same checks and
+    decoding as read_tables (size cap, old or encrypted Excel, BOM, UTF-16, Windows-1258, binary
+    content), for readers that parse a large file themselves (the survey answers, with Arrow or
+    pandas). A file of ASCII bytes only (no UTF-16 among them) is returned as it is: decoding it
+    would give the same bytes back."""
     if not data:
         raise TableError(_("Tệp rỗng."))
     if len(data) > MAX_FILE_BYTES:
@@ -352,15 +354,19 @@ def csv_text(data: bytes) -> tuple[str, str]:
         )
     if data.startswith(OLE2_MAGIC):
         _refuse_encrypted_or_old(data)
-    text = _decode(data)
-    if _looks_binary(text):
+    if b"\x00" not in data[:4096] and data.isascii():
+        raw, head = data, data[:65536].decode("ascii")
+    else:
+        text = _decode(data)
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        raw, head = text.encode("utf-8"), text[:65536]
+    if _looks_binary(head):
         raise TableError(_("Tệp không phải là bảng tính Excel (.xlsx) hay tệp CSV."))
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    first_line = re.split(r"\r\n|\r|\n", text[:65536], maxsplit=1)[0]
+    first_line = re.split(r"\r\n|\r|\n", head, maxsplit=1)[0]
     delimiter = max(",;\t", key=first_line.count)
     if first_line.count(delimiter) == 0:
         raise TableError(
             _("Tệp không phải là bảng tính: không tìm thấy các cột phân cách bằng dấu phẩy.")
         )
-    return text, delimiter
+    return raw, delimiter

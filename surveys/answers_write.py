@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
+from . import respondents
 from .answers_check import Checked, Progress, quiet
+from .fingerprints import by_unit, row_hashes
 from .models import Survey, SurveyImport, SurveyQuestionStat, SurveyUnitAnswers, SurveyUnitLoad
 from .services import results_refresh
 from .sheets import ids_text
@@ -23,6 +26,9 @@ COPY_SQL = (
     "COPY surveys_surveyunitanswers (survey_id, unit_id, sheets, respondents, dates, answers) "
     "FROM STDIN"
 )
+
+
+ANSWER_CHARS = np.frombuffer(b".123456789", dtype=np.uint8)  # a level's character; "." none
 
 
 @dataclass
@@ -35,39 +41,11 @@ class UnitChanges:
     order: np.ndarray | None = None  # the rows by unit, in the file's order within a unit
 
 
-def _row_hashes(checked: Checked) -> np.ndarray:
-    """A 64-bit hash of each row (respondent, date, answers): pandas' SipHash of the ids and the
-    dates, mixed FNV-like with the answers' bytes taken 8 at a time (vectorised, no Python per
-    row)."""
-    n, q = checked.matrix.shape
-    padded = np.zeros((n, -(-q // 8) * 8), dtype=np.uint8)
-    padded[:, :q] = checked.matrix
-    words = [pd.util.hash_array(checked.dates.astype(object))]
-    words += [padded.view(np.uint64)[:, k] for k in range(padded.shape[1] // 8)]
-    h = pd.util.hash_array(checked.respondents.astype(object), categorize=False)
-    for word in words:
-        h = (h ^ word) * np.uint64(0x100000001B3)
-        h ^= h >> np.uint64(29)
-    return h
-
-
 def unit_changes(checked: Checked) -> UnitChanges:
-    """Fingerprint each unit's rows in the file (sums of row hashes: the order of the rows does
-    not count) and compare with the stored ones."""
-    hashes = _row_hashes(checked)
-    keys = checked.unit_ids
-    if len(keys) and keys.max() - keys.min() < 2**16:  # as uint16: a radix sort, 10 × faster
-        keys = (keys - keys.min()).astype(np.uint16)
-    order = np.argsort(keys, kind="stable")  # stable: the same order either way
-    units, starts, counts = np.unique(
-        checked.unit_ids[order], return_index=True, return_counts=True
-    )
-    high = np.add.reduceat((hashes[order] >> np.uint64(32)).astype(np.int64), starts)
-    low = np.add.reduceat((hashes[order] & np.uint64(0xFFFFFFFF)).astype(np.int64), starts)
-    fingerprints = {
-        int(u): (int(c), f"{int(h):x}-{int(lo):x}")
-        for u, c, h, lo in zip(units, counts, high, low, strict=True)
-    }
+    """Fingerprint each unit's rows in the file (surveys.fingerprints) and compare with the stored
+    ones."""
+    hashes = row_hashes(checked.id_hashes, checked.dates, checked.matrix)
+    order, fingerprints = by_unit(checked.unit_ids, hashes)
     stored = dict(
         SurveyUnitLoad.objects.filter(
             survey=checked.survey, unit_id__in=list(fingerprints)
@@ -82,23 +60,38 @@ def unit_changes(checked: Checked) -> UnitChanges:
     )
 
 
-def _blocks(checked: Checked, index: np.ndarray):
+def _blocks(checked: Checked, index: np.ndarray, copy: bool = False):
     """(unit, sheets, ids, dates, answers) of each unit among the rows `index` (sorted by unit),
-    as SurveyUnitAnswers stores them; the answers straight from the matrix's bytes."""
-    units, starts = np.unique(checked.unit_ids[index], return_index=True)
-    ends = [*starts[1:].tolist(), len(index)]
-    ids = checked.respondents[index].tolist()
-    dates = checked.dates[index].tolist()
-    matrix = np.take(checked.matrix, index, axis=0)  # faster than matrix[index] for rows
-    chars = matrix.view(np.uint8) + np.uint8(ord("0"))
-    chars[matrix == 0] = ord(".")  # no answer
-    for unit, start, end in zip(units.tolist(), starts.tolist(), ends, strict=True):
+    as SurveyUnitAnswers stores them, in UTF-8: the ids and dates cut from one buffer of lines
+    that Arrow joins, the answers straight from the matrix's bytes. With `copy`, the ids and
+    dates are escaped for COPY's text format (their line ends written as \\n)."""
+    if not len(index):
+        return
+    unit_ids = checked.unit_ids[index]
+    starts = [0, *(np.flatnonzero(np.diff(unit_ids)) + 1).tolist()]
+    ends = [*starts[1:], len(index)]
+    taken = pa.array(index)
+    ids = checked.respondents.take(taken)
+    separator = "\\n" if copy else "\n"
+    cut = len(separator)
+    plain = respondents.plain(ids)  # else an id is escaped (ids_text), a unit at a time
+    id_offsets, id_bytes = respondents.lines(ids, separator) if plain else ([], b"")
+    date_offsets, date_bytes = respondents.lines(
+        checked.dates.take(taken).cast(pa.string()), separator
+    )
+    chars = ANSWER_CHARS[np.take(checked.matrix, index, axis=0)]
+    for start, end in zip(starts, ends, strict=True):
+        if plain:
+            unit_ids_text = id_bytes[id_offsets[start] : id_offsets[end] - cut]
+        else:
+            text = ids_text(ids[start:end].to_pylist())
+            unit_ids_text = (_copy_field(text) if copy else text).encode()
         yield (
-            unit,
+            int(unit_ids[start]),
             end - start,
-            ids_text(ids[start:end]),
-            "\n".join(dates[start:end]).replace("\\N", ""),
-            chars[start:end].tobytes().decode("ascii"),
+            unit_ids_text,
+            date_bytes[date_offsets[start] : date_offsets[end] - cut],
+            chars[start:end].tobytes(),
         )
 
 
@@ -110,11 +103,15 @@ def _copy_field(text: str) -> str:
 
 
 def _copy(checked: Checked, index: np.ndarray, progress: Progress) -> None:
+    """The blocks by COPY, a line a unit; psycopg's queued writer sends them while the next are
+    cut."""
     survey_id, n, done, said = checked.survey.pk, len(index), 0, 0
-    with connection.cursor() as cursor, cursor.cursor.copy(COPY_SQL) as copy:
-        for unit, sheets, ids, dates, answers in _blocks(checked, index):
-            line = f"{survey_id}\t{unit}\t{sheets}\t{_copy_field(ids)}\t{_copy_field(dates)}"
-            copy.write(f"{line}\t{answers}\n".encode())
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(COPY_SQL, writer=QueuedLibpqWriter(cursor.cursor)) as copy,
+    ):
+        for unit, sheets, ids, dates, answers in _blocks(checked, index, copy=True):
+            copy.write(b"%d\t%d\t%d\t%s\t%s\t%s\n" % (survey_id, unit, sheets, ids, dates, answers))
             done += sheets
             if 35 * done // n > said:  # a step of the bar, not a line per unit
                 said = 35 * done // n
@@ -129,9 +126,9 @@ def _bulk(checked: Checked, index: np.ndarray, progress: Progress) -> None:
             survey_id=checked.survey.pk,
             unit_id=unit,
             sheets=sheets,
-            respondents=ids,
-            dates=dates,
-            answers=answers,
+            respondents=ids.decode(),
+            dates=dates.decode(),
+            answers=answers.decode(),
         )
         for unit, sheets, ids, dates, answers in _blocks(checked, index)
     )
@@ -142,10 +139,20 @@ def level_counts(checked: Checked, unit_ids: list[int]) -> tuple[np.ndarray, np.
     """(the units in order, their counts: units × questions × levels, level 1 first) of the units
     `unit_ids`, from the checked matrix: one bincount over (unit, question, level)."""
     units = np.array(sorted(unit_ids), dtype=np.int64)
-    mask = np.isin(checked.unit_ids, units)
     width = checked.survey.scale_max + 1
-    base = np.searchsorted(units, checked.unit_ids[mask]).astype(np.int32) * width
-    matrix = checked.matrix[mask]
+    low, high = int(checked.unit_ids.min()), int(checked.unit_ids.max())
+    if high - low < 1 << 22:  # a table of places, indexed by unit id
+        position = np.full(high - low + 1, -1, dtype=np.int32)
+        position[units - low] = np.arange(len(units), dtype=np.int32)
+        place = position[checked.unit_ids - low]
+    else:
+        place = np.searchsorted(units, checked.unit_ids).astype(np.int32)
+        place[units[np.minimum(place, len(units) - 1)] != checked.unit_ids] = -1
+    matrix = checked.matrix
+    if (place < 0).any():  # some units unchanged: not counted
+        mask = place >= 0
+        place, matrix = place[mask], matrix[mask]
+    base = place * np.int32(width)
     table = np.stack(
         [
             np.bincount(base + matrix[:, j], minlength=len(units) * width)
