@@ -12,12 +12,14 @@ questions whose index feeds it. Then, in one run:
   - floor    a bare `COPY … FROM STDIN (FORMAT csv, HEADER true)` of the same file into an
              unindexed temporary table of 23 text columns: the least any import must do, best of 3;
   - import   surveys.importing.import_answers on the file bytes, end to end: decode, parse
-             (pandas), check every cell, fingerprint the units, delete and COPY the answer sheets,
+             (Arrow), check every cell, fingerprint the units, delete and COPY the answer sheets,
              count per unit × question × level, store the results with their intervals, set the
              survey-derived criterion points, commit, and the recompute of totals and ranks that
              the commit queues (run in this process, timed inside the import);
-  - aggregate  the part of the import from the written sheets to the stored results and points
-             (counts, results, criterion points), from the import's own progress marks;
+  - aggregate  the part of the import from the last sheet sent to the stored results and points
+             (counts, results, criterion points), from the import's own progress marks; the
+             counting runs while PostgreSQL is still storing the last sheets, so this includes
+             the end of that wait;
   - memory   the peak resident size of this Python process (ru_maxrss).
 
 The survey's earlier answers are deleted (and the table vacuumed) before the timed import, so each

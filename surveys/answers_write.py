@@ -7,6 +7,7 @@ touched, so the same answers imported again write nothing."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +27,13 @@ COPY_SQL = (
     "COPY surveys_surveyunitanswers (survey_id, unit_id, sheets, respondents, dates, answers) "
     "FROM STDIN"
 )
+STATS_COPY_SQL = (
+    "COPY surveys_surveyquestionstat (survey_id, unit_id, question_id, answers, favourable, "
+    "counts) FROM STDIN"
+)
 
 
+BLOCK_ROWS = 1 << 17  # the sheets cut at a time for writing
 ANSWER_CHARS = np.frombuffer(b".123456789", dtype=np.uint8)  # a level's character; "." none
 
 
@@ -62,33 +68,45 @@ def unit_changes(checked: Checked) -> UnitChanges:
 
 def _blocks(checked: Checked, index: np.ndarray, copy: bool = False):
     """(unit, sheets, ids, dates, answers) of each unit among the rows `index` (sorted by unit),
-    as SurveyUnitAnswers stores them, in UTF-8: the ids and dates cut from one buffer of lines
-    that Arrow joins, the answers straight from the matrix's bytes. With `copy`, the ids and
-    dates are escaped for COPY's text format (their line ends written as \\n)."""
-    if not len(index):
-        return
+    as SurveyUnitAnswers stores them, in UTF-8. With `copy`, the ids and dates are escaped for
+    COPY's text format (their line ends written as \\n). Cut a slice of units (about BLOCK_ROWS
+    sheets) at a time: the first are being written while the next are cut, and the memory is a
+    slice's."""
     unit_ids = checked.unit_ids[index]
-    starts = [0, *(np.flatnonzero(np.diff(unit_ids)) + 1).tolist()]
-    ends = [*starts[1:], len(index)]
-    taken = pa.array(index)
+    starts = [0, *(np.flatnonzero(np.diff(unit_ids)) + 1).tolist()] if len(index) else []
+    bounds = [*starts, len(index)]  # unit k: rows bounds[k]..bounds[k + 1] - 1
+    first = 0
+    while first < len(starts):
+        last = first + 1  # the slice: units first..last - 1
+        while last < len(starts) and bounds[last + 1] - bounds[first] <= BLOCK_ROWS:
+            last += 1
+        cuts = [b - bounds[first] for b in bounds[first : last + 1]]
+        texts = _slice_texts(checked, index[bounds[first] : bounds[last]], cuts, copy)
+        for k, (ids, dates, answers) in enumerate(texts, start=first):
+            yield int(unit_ids[bounds[k]]), bounds[k + 1] - bounds[k], ids, dates, answers
+        first = last
+
+
+def _slice_texts(checked: Checked, rows: np.ndarray, cuts: list[int], copy: bool):
+    """(ids, dates, answers) of each unit of a slice: rows cuts[k]..cuts[k + 1] - 1 of `rows`;
+    the ids and dates cut from one buffer of lines that Arrow joins, the answers straight from
+    the matrix's bytes."""
+    taken = pa.array(rows)
     ids = checked.respondents.take(taken)
     separator = "\\n" if copy else "\n"
     cut = len(separator)
     plain = respondents.plain(ids)  # else an id is escaped (ids_text), a unit at a time
     id_offsets, id_bytes = respondents.lines(ids, separator) if plain else ([], b"")
-    date_offsets, date_bytes = respondents.lines(
-        checked.dates.take(taken).cast(pa.string()), separator
-    )
-    chars = ANSWER_CHARS[np.take(checked.matrix, index, axis=0)]
-    for start, end in zip(starts, ends, strict=True):
+    dates = checked.dates.take(taken).cast(pa.string())
+    date_offsets, date_bytes = respondents.lines(dates, separator)
+    chars = ANSWER_CHARS[np.take(checked.matrix, rows, axis=0)]
+    for start, end in itertools.pairwise(cuts):
         if plain:
             unit_ids_text = id_bytes[id_offsets[start] : id_offsets[end] - cut]
         else:
             text = ids_text(ids[start:end].to_pylist())
             unit_ids_text = (_copy_field(text) if copy else text).encode()
         yield (
-            int(unit_ids[start]),
-            end - start,
             unit_ids_text,
             date_bytes[date_offsets[start] : date_offsets[end] - cut],
             chars[start:end].tobytes(),
@@ -102,9 +120,10 @@ def _copy_field(text: str) -> str:
     return text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
 
 
-def _copy(checked: Checked, index: np.ndarray, progress: Progress) -> None:
+def _copy(checked: Checked, index: np.ndarray, progress: Progress, meanwhile):
     """The blocks by COPY, a line a unit; psycopg's queued writer sends them while the next are
-    cut."""
+    cut. Returns meanwhile(), called once every line is sent: its work (no query) overlaps the
+    server's storing of the last lines."""
     survey_id, n, done, said = checked.survey.pk, len(index), 0, 0
     with (
         connection.cursor() as cursor,
@@ -118,6 +137,7 @@ def _copy(checked: Checked, index: np.ndarray, progress: Progress) -> None:
                 progress(
                     50 + said, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n}
                 )
+        return meanwhile()
 
 
 def _bulk(checked: Checked, index: np.ndarray, progress: Progress) -> None:
@@ -182,9 +202,9 @@ def count_levels(
     ]
 
 
-def _copy_stats(checked: Checked, units: np.ndarray, table: np.ndarray) -> None:
-    """The counts (units × questions rows; `level_counts`) by COPY, their text built by numpy: ten
-    thousand rows for 500 units, no model instance each."""
+def _stats_text(checked: Checked, units: np.ndarray, table: np.ndarray) -> bytes:
+    """The counts (units × questions rows; `level_counts`) in COPY's text format, built by numpy:
+    ten thousand rows for 500 units, no model instance each."""
     n_units, questions, levels = table.shape
     answers = table.sum(axis=2)
     favourable = table[:, :, checked.survey.favourable_from - 1 :].sum(axis=2)
@@ -203,12 +223,7 @@ def _copy_stats(checked: Checked, units: np.ndarray, table: np.ndarray) -> None:
     line = columns[0]
     for column in columns[1:]:
         line = np.strings.add(np.strings.add(line, b"\t"), column)
-    sql = (
-        "COPY surveys_surveyquestionstat (survey_id, unit_id, question_id, answers, favourable, "
-        "counts) FROM STDIN"
-    )
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        copy.write(b"\n".join(line.ravel().tolist()) + b"\n")
+    return b"\n".join(line.ravel().tolist()) + b"\n"
 
 
 @transaction.atomic
@@ -233,15 +248,21 @@ def write_answers(
     if len(changes.changed) < len(changes.fingerprints):
         index = index[np.isin(checked.unit_ids[index], changes.changed)]
     if connection.vendor == "postgresql":
-        _copy(checked, index, progress)
+
+        def counted():  # while the server stores the last blocks
+            progress(87, _("Đang tổng hợp kết quả"))
+            units, table = level_counts(checked, changes.changed)
+            return units, table, _stats_text(checked, units, table)
+
+        units, table, stats = _copy(checked, index, progress, counted)
+        SurveyQuestionStat.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
+        with connection.cursor() as cursor, cursor.cursor.copy(STATS_COPY_SQL) as copy:
+            copy.write(stats)
     else:
         _bulk(checked, index, progress)
-    progress(87, _("Đang tổng hợp kết quả"))
-    SurveyQuestionStat.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
-    units, table = level_counts(checked, changes.changed)
-    if connection.vendor == "postgresql":
-        _copy_stats(checked, units, table)
-    else:
+        progress(87, _("Đang tổng hợp kết quả"))
+        SurveyQuestionStat.objects.filter(survey=survey, unit_id__in=changes.changed).delete()
+        units, table = level_counts(checked, changes.changed)
         SurveyQuestionStat.objects.bulk_create(count_levels(checked, units, table), 5000)
     SurveyUnitLoad.objects.bulk_create(
         [

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from surveys import respondents
+from surveys import answers_write, respondents
 from surveys.fingerprints import block_fingerprint
 from surveys.importing import import_answers
 from surveys.models import SurveyUnitAnswers, SurveyUnitLoad
@@ -79,3 +79,31 @@ def test_a_stored_blocks_fingerprint_is_the_one_its_import_stored(defined):  # n
     for block in blocks:
         fingerprint = block_fingerprint(block.sheets, block.respondents, block.dates, block.answers)
         assert fingerprint == loads[block.unit_id]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("block_rows", [1, 3, 5])
+def test_blocks_cut_a_slice_of_units_at_a_time_are_the_same(defined, monkeypatch, block_rows):  # noqa: F811
+    # Slices of 1, 3 or 5 sheets: a unit of 4 sheets longer than a slice, units split across
+    # slices' edges; the blocks written are those of one slice.
+    text = ANSWERS.replace("a1,", '"a\\\\1",')
+    monkeypatch.setattr(answers_write, "BLOCK_ROWS", 10**6)
+    assert import_answers(survey=defined, data=text.encode()).status == "applied"
+    whole = sorted(
+        SurveyUnitAnswers.objects.values_list(
+            "unit_id", "sheets", "respondents", "dates", "answers"
+        )
+    )
+    SurveyUnitAnswers.objects.all().delete()
+    SurveyUnitLoad.objects.all().delete()
+    monkeypatch.setattr(answers_write, "BLOCK_ROWS", block_rows)
+    assert import_answers(survey=defined, data=text.encode()).status == "applied"
+    assert (
+        sorted(
+            SurveyUnitAnswers.objects.values_list(
+                "unit_id", "sheets", "respondents", "dates", "answers"
+            )
+        )
+        == whole
+    )
+    assert [w[1] for w in whole] == [4, 2]
