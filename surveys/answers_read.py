@@ -164,7 +164,6 @@ def _arrow_levels(table: pa.Table, questions: list[str], scale: int) -> pd.DataF
         self_destruct=True,
         types_mapper={pa.string(): pd.ArrowDtype(pa.string())}.get,
     )
-    frame.attrs["complete"] = True  # every text cell a str (strings_can_be_null=False)
     return frame
 
 
