@@ -54,7 +54,8 @@ def _outcome(checked: Checked, status: str, preview: dict | None = None, written
     return Outcome(
         status=status,
         rows=checked.rows,
-        errors=[str(p) for p in checked.errors],
+        # In the file's order: by row (the file's own problems, without a row, first).
+        errors=[str(p) for p in sorted(checked.errors, key=lambda p: p.row or 0)],
         error_count=checked.error_count,
         preview=preview or {},
         digest=checked.digest,

@@ -204,6 +204,8 @@ def test_upload_previews_then_applies_and_links_to_the_overview(
     body = page.content.decode()
     assert SurveyImport.objects.get().status == "checked"
     assert "Đã kiểm tra 5 phiếu, 3 câu hỏi" in body and "Sở Tư pháp" in body
+    assert "Áp dụng sẽ ghi phiếu của 2 đơn vị" in body and "0 đơn vị có phiếu giống hệt" in body
+    assert "preview-ignored" not in body  # every column is used
     assert not SurveyUnitAnswers.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         applied = client.post(reverse("surveys:apply", args=[job.pk]))
@@ -217,6 +219,33 @@ def test_upload_previews_then_applies_and_links_to_the_overview(
     # Applying again is refused: the job is no longer a checked file.
     again = client.post(reverse("surveys:apply", args=[job.pk]), follow=True)
     assert "không thể áp dụng" in again.content.decode()
+
+
+def test_the_preview_says_which_units_are_replaced_and_which_columns_are_not_used(
+    client, staff, unit, other_unit, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    survey = _survey()
+    client.force_login(staff)
+    import_answers(survey=survey, data=GOOD)
+    # so-y-te's answers as stored, so-tu-phap's changed; a column of names the survey does not ask.
+    text = (HEADER + ROWS).replace("r3,so-tu-phap,,4,2,5", "r3,so-tu-phap,,1,1,1")
+    lines = text.splitlines()
+    changed = "\n".join(
+        f"{line},{'ho ten' if i == 0 else 'Nguyễn Văn A'}" for i, line in enumerate(lines)
+    )
+    upload = SimpleUploadedFile("sipas-2.csv", (changed + "\n").encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("surveys:upload"), {"survey": survey.pk, "file": upload})
+    job = SurveyImport.objects.get(filename="sipas-2.csv")
+    body = client.get(reverse("surveys:job", args=[job.pk])).content.decode()
+    assert "Áp dụng sẽ ghi phiếu của 1 đơn vị" in body and "1 đơn vị có phiếu giống hệt" in body
+    assert "Các cột không dùng (không phải câu hỏi của cuộc điều tra): ho ten" in body
+    rows = body[body.index("preview-table") :]
+    assert (
+        rows.index("Sở Tư pháp") < rows.index("thay bằng phiếu trong tệp") < rows.index("Sở Y tế")
+    )
+    assert "giữ nguyên" in rows[rows.index("Sở Y tế") :]
 
 
 def test_a_bad_file_shows_each_error_with_its_row_and_column_and_writes_nothing(
@@ -236,6 +265,8 @@ def test_a_bad_file_shows_each_error_with_its_row_and_column_and_writes_nothing(
     body = client.get(reverse("surveys:job", args=[job.pk])).content.decode()
     assert "dòng 2, cột “Q2”" in body
     assert "dòng 3, cột “ma phieu”" in body and "dòng 3, cột “ma don vi”" in body
+    # In the file's order, not the order of the checks (ids, units, answers).
+    assert body.index("dòng 2, cột “Q2”") < body.index("dòng 3, cột “ma phieu”")
     assert 'action="' + reverse("surveys:apply", args=[job.pk]) not in body
     refused = client.post(reverse("surveys:apply", args=[job.pk]))
     assert refused.status_code == 302 and not SurveyUnitAnswers.objects.exists()
