@@ -113,6 +113,12 @@ def fmt_number(value) -> str:
     return formats.number_format(value, use_l10n=True, force_grouping=False)
 
 
+def fmt_count(value: int) -> str:
+    """A count in a message, grouped the way the current language groups it: 1.000.000 in
+    Vietnamese, 1,000,000 in English."""
+    return formats.number_format(int(value), use_l10n=True, force_grouping=True)
+
+
 def fmt_fixed(value: Decimal | float | None, places: int = 2) -> str:
     """A figure with `places` decimals and the current language's mark (84,64 / 84.64); "—" for
     None."""

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 from django.utils.translation import gettext as _
 
+from core.numbers import fmt_count
 from core.tabular import Problem, TableError, nfc
 from units.models import Unit
 
@@ -138,7 +139,7 @@ def check_answers(
             checked.problem(1, q.code, _("Thiếu cột của câu hỏi %(code)s.") % {"code": q.code})
     if not checked.ok:
         return checked
-    progress(20, _("Đang kiểm tra %(rows)s dòng") % {"rows": len(frame)})
+    progress(20, _("Đang kiểm tra %(rows)s dòng") % {"rows": fmt_count(len(frame))})
     scale = survey.scale_max
     block = np.zeros((len(questions), len(frame)), dtype=np.int8)  # a question a row: fast to fill
     bad_levels = []

@@ -16,6 +16,8 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
+from core.numbers import fmt_count
+
 from . import respondents
 from .answers_check import Checked, Progress, quiet
 from .fingerprints import by_unit, row_hashes
@@ -135,7 +137,9 @@ def _copy(checked: Checked, index: np.ndarray, progress: Progress, meanwhile):
             if 35 * done // n > said:  # a step of the bar, not a line per unit
                 said = 35 * done // n
                 progress(
-                    50 + said, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": done, "rows": n}
+                    50 + said,
+                    _("Đang ghi %(done)s/%(rows)s phiếu")
+                    % {"done": fmt_count(done), "rows": fmt_count(n)},
                 )
         return meanwhile()
 
@@ -152,7 +156,8 @@ def _bulk(checked: Checked, index: np.ndarray, progress: Progress) -> None:
         )
         for unit, sheets, ids, dates, answers in _blocks(checked, index)
     )
-    progress(85, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": len(index), "rows": len(index)})
+    written = fmt_count(len(index))
+    progress(85, _("Đang ghi %(done)s/%(rows)s phiếu") % {"done": written, "rows": written})
 
 
 def level_counts(checked: Checked, unit_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:

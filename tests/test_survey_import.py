@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from scoring.models import AssessmentResult, CriterionScore
 from surveys import computation
@@ -185,6 +186,25 @@ def test_the_command_checks_with_progress_and_a_dry_run_writes_nothing(defined, 
             "import_survey", "--survey=sociological-2024", str(bad), stderr=(err := io.StringIO())
         )
     assert "dòng 7, cột “ngay”" in err.getvalue() and "dòng 7, cột “Q2”" in err.getvalue()
+
+
+@pytest.mark.parametrize(("language", "count"), [("vi", "1.234"), ("en", "1,234")])
+def test_the_commands_counts_are_grouped_as_the_language_writes_them(
+    defined, tmp_path, language, count
+):
+    lines = [f"r{i},so-tu-phap,,{1 + i % 4},{1 + i % 3},1" for i in range(1234)]
+    path = tmp_path / "phieu.csv"
+    path.write_text("ma phieu,ma don vi,ngay,Q1,Q2,Q3\n" + "\n".join(lines) + "\n")
+    out = io.StringIO()
+    with translation.override(language):
+        call_command("import_survey", "--survey=sociological-2024", str(path), stdout=out)
+    assert f" {count} " in out.getvalue().splitlines()[1]  # the check's progress: its rows
+    assert f"{count}/{count}" in out.getvalue()  # the writing's
+    assert (
+        out.getvalue()
+        .splitlines()[-1]
+        .endswith(f" {count} phiếu." if language == "vi" else f" {count} responses.")
+    )
 
 
 def _figures_key(figures):

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.numbers import fmt_count
 from surveys.importing import import_answers
 from surveys.selectors import survey_by_code
 
@@ -47,4 +48,4 @@ class Command(BaseCommand):
             "unchanged": _("Tệp này đã được nhập: không có gì thay đổi."),
             "applied": _("Đã nhập %(rows)s phiếu."),
         }
-        self.stdout.write(messages[outcome.status] % {"rows": outcome.rows})
+        self.stdout.write(messages[outcome.status] % {"rows": fmt_count(outcome.rows)})
