@@ -34,11 +34,6 @@ def as_ids(values) -> pa.StringArray:
     return values.fill_null("") if values.null_count else values
 
 
-def as_series(ids: pa.Array, index=None) -> pd.Series:
-    """The ids as an Arrow-backed Series (no Python string made)."""
-    return pd.Series(pd.arrays.ArrowExtensionArray(ids), index=index, copy=False)
-
-
 def stripped(ids: pa.StringArray) -> pa.StringArray:
     """The ids as Python's str.strip() leaves them: only the ids that start or end with a space
     are stripped in Python. Ids of ASCII letters, digits and punctuation (the common case) are
@@ -50,11 +45,10 @@ def stripped(ids: pa.StringArray) -> pa.StringArray:
     edged = pc.match_substring_regex(ids, _EDGE_SPACE).to_numpy(zero_copy_only=False)
     if not edged.any():
         return ids
-    where = np.flatnonzero(edged)
-    values = ids.to_pylist()  # rare: an id typed with spaces around it
-    for i in where.tolist():
-        values[i] = values[i].strip()
-    return pa.array(values, pa.string())
+    where = np.flatnonzero(edged)  # the ids typed with spaces around them: few
+    fixed = pa.array([value.strip() for value in ids.take(where).to_pylist()], pa.string())
+    aligned = fixed.take(np.maximum(np.cumsum(edged) - 1, 0))  # row i: its fixed id, if any
+    return pc.if_else(pa.array(edged), aligned, ids)
 
 
 def blank(ids: pa.StringArray) -> np.ndarray:
