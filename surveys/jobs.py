@@ -41,6 +41,7 @@ def _read(job: SurveyImport) -> bytes:
 def _finish(job: SurveyImport, outcome, status) -> None:
     job.status = status
     job.rows = outcome.rows
+    job.error_count = outcome.error_count
     job.errors = outcome.errors[:200] + (
         [f"… +{outcome.error_count - len(outcome.errors)}"]
         if outcome.error_count > len(outcome.errors)
@@ -50,7 +51,12 @@ def _finish(job: SurveyImport, outcome, status) -> None:
     job.digest = outcome.digest
     job.progress = 100
     job.message = ""
-    job.save(update_fields=["status", "rows", "errors", "preview", "digest", "progress", "message"])
+    job.save(
+        update_fields=[
+            *("status", "rows", "errors", "error_count", "preview", "digest", "progress"),
+            "message",
+        ]
+    )
     cache.delete(progress_key(job.pk))
 
 

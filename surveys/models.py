@@ -231,7 +231,8 @@ class SurveyImport(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.CharField(max_length=255, blank=True)
     rows = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)  # the first 200, then "… +N"
+    error_count = models.PositiveIntegerField(default=0)  # all of them
     preview = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

@@ -270,6 +270,25 @@ def test_a_bad_file_shows_each_error_with_its_row_and_column_and_writes_nothing(
     assert 'action="' + reverse("surveys:apply", args=[job.pk]) not in body
     refused = client.post(reverse("surveys:apply", args=[job.pk]))
     assert refused.status_code == 302 and not SurveyUnitAnswers.objects.exists()
+    assert "có 3 lỗi" in body
+
+
+def test_a_file_with_hundreds_of_errors_counts_them_all_and_lists_the_first(
+    client, staff, unit, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    survey = _survey()
+    client.force_login(staff)
+    bad = (HEADER + "".join(f"r{i},so-tu-phap,,9,9,2\n" for i in range(150))).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("surveys:upload"),
+            {"survey": survey.pk, "file": SimpleUploadedFile("bad.csv", bad)},
+        )
+    job = SurveyImport.objects.get()
+    body = client.get(reverse("surveys:job", args=[job.pk])).content.decode()
+    assert job.error_count == 300 and len(job.errors) == 201  # 200 written out, then "… +100"
+    assert "có 300 lỗi" in body and "… +100" in body
 
 
 def test_upload_form_refuses_a_missing_file_with_a_message(client, staff, db):
