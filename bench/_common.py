@@ -1,6 +1,6 @@
-"""What the benchmarks share: their own PostgreSQL database, created when missing, and manage.py run
-in a separate process (imported as `_common` by the scripts in bench/, run as
-`.venv/bin/python bench/<name>.py`)."""
+"""What the benchmarks share: their own PostgreSQL database, created when missing, manage.py run in a
+separate process, and the generated period they measure, made once (imported as `_common` by the
+scripts in bench/, run as `.venv/bin/python bench/<name>.py`)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,30 @@ def ensure_database(url: str) -> None:
 
 def manage(*args: str, env: dict | None = None) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT, env=env)
+
+
+def generated_period(year: int, units: int, criteria: int, *options: str, note: str = "once"):
+    """The period of `year` that `manage.py generate_scale` made in this benchmark's database
+    (`units` × `criteria`, codes prefixed "bench", more `options` for the command), made now when
+    missing; later runs reuse it. A period of that year the command did not make stops the
+    benchmark: its database holds real data. Call after django.setup()."""
+    from scoring.management.commands.generate_scale import period_name
+    from scoring.models import Period
+
+    period = Period.objects.filter(year=year).first()
+    if period is None:
+        print(f"Generating {units} units × {criteria} criteria ({note})…", flush=True)
+        manage(
+            "generate_scale",
+            f"--units={units}",
+            f"--criteria={criteria}",
+            f"--first-year={year}",
+            "--prefix=bench",
+            *options,
+        )
+        return Period.objects.get(year=year)
+    if period.name != period_name(year):
+        sys.exit(
+            f"Database already has a real period {year}; point DATABASE_URL at a bench database."
+        )
+    return period

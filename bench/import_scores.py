@@ -45,12 +45,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import ensure_database, manage  # noqa: E402
+from bench._common import ensure_database, generated_period, manage  # noqa: E402
 
 UNITS, CRITERIA, YEAR = 10_000, 100, 2024
 FILE_UNITS = 2_000
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parindex_bench_import"
-PERIOD_NAME = f"Chỉ số CCHC năm {YEAR} (dữ liệu tổng hợp)"
 
 os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -64,21 +63,7 @@ def _setup():
     import django
 
     django.setup()
-    from scoring.models import Period
-
-    period = Period.objects.filter(year=YEAR).first()
-    if period is None:
-        print(f"Generating {UNITS} units × {CRITERIA} criteria (once, a few minutes)…", flush=True)
-        manage(
-            "generate_scale",
-            f"--units={UNITS}",
-            f"--criteria={CRITERIA}",
-            f"--first-year={YEAR}",
-            "--prefix=bench",
-        )
-        period = Period.objects.get(year=YEAR)
-    elif period.name != PERIOD_NAME:
-        sys.exit(f"Database already has a real period {YEAR}; point DATABASE_URL elsewhere.")
+    period = generated_period(YEAR, UNITS, CRITERIA, note="once, a few minutes")
     from django.db import connection
 
     with connection.cursor() as cur:

@@ -51,7 +51,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import ensure_database, manage  # noqa: E402
+from bench._common import ensure_database, generated_period, manage  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -59,7 +59,6 @@ from load_users import Plan, Tally, User  # noqa: E402
 
 UNITS, CRITERIA, YEAR = 10_000, 100, 2024
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parindex_bench_load"
-PERIOD_NAME = f"Chỉ số CCHC năm {YEAR} (dữ liệu tổng hợp)"
 PASSWORD = "Tai-tai-2024-load!"
 # Of every ten users: two staff, three unit heads, five leaders.
 ROLES = ["interior_staff"] * 2 + ["unit_head"] * 3 + ["leadership"] * 5
@@ -105,21 +104,7 @@ def _setup(n_users: int):
     import django
 
     django.setup()
-    from scoring.models import Period
-
-    period = Period.objects.filter(year=YEAR).first()
-    if period is None:
-        print(f"Generating {UNITS} units × {CRITERIA} criteria (once)…", flush=True)
-        manage(
-            "generate_scale",
-            f"--units={UNITS}",
-            f"--criteria={CRITERIA}",
-            f"--first-year={YEAR}",
-            "--prefix=bench",
-        )
-        period = Period.objects.get(year=YEAR)
-    elif period.name != PERIOD_NAME:
-        sys.exit(f"Database already has a real period {YEAR}; point DATABASE_URL elsewhere.")
+    period = generated_period(YEAR, UNITS, CRITERIA)
     _collectstatic()
     plan = _plan(period, n_users)
     from django.db import connection

@@ -37,12 +37,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import ensure_database  # noqa: E402
+from bench._common import ensure_database, generated_period  # noqa: E402
 
 UNITS, CRITERIA, YEARS, YEAR = 10_000, 100, 1, 2024
 SAMPLE = 200
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parindex_bench"
-PERIOD_NAME = f"Chỉ số CCHC năm {YEAR} (dữ liệu tổng hợp)"
 
 os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -59,25 +58,9 @@ def _setup():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from scoring.models import CriterionScore, Period
+    from scoring.models import CriterionScore
 
-    period = Period.objects.filter(year=YEAR).first()
-    if period is None:
-        print(f"Generating {UNITS} units × {CRITERIA} criteria × {YEARS} year (once)…")
-        call_command(
-            "generate_scale",
-            units=UNITS,
-            criteria=CRITERIA,
-            years=YEARS,
-            first_year=YEAR,
-            prefix="bench",
-            no_recompute=True,
-        )
-        period = Period.objects.get(year=YEAR)
-    elif period.name != PERIOD_NAME:
-        sys.exit(
-            f"Database already has a real period {YEAR}; point DATABASE_URL at a bench database."
-        )
+    period = generated_period(YEAR, UNITS, CRITERIA, f"--years={YEARS}", "--no-recompute")
     scores = CriterionScore.objects.filter(assessment__period=period).count()
     if scores != UNITS * CRITERIA:
         sys.exit(

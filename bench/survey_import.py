@@ -44,7 +44,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import ensure_database, manage  # noqa: E402
+from bench._common import ensure_database, generated_period, manage  # noqa: E402
 
 UNITS, CRITERIA, YEAR, QUESTIONS = 500, 40, 2024, 20
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parindex_bench_surveys"
@@ -63,18 +63,9 @@ def _setup():
 
     django.setup()
     from indicators.models import Criterion
-    from scoring.models import Period
     from surveys.models import Survey, SurveyElement, SurveyQuestion
 
-    if not Period.objects.filter(year=YEAR).exists():
-        print(f"Generating {UNITS} units × {CRITERIA} criteria (once)…", flush=True)
-        manage(
-            "generate_scale",
-            f"--units={UNITS}",
-            f"--criteria={CRITERIA}",
-            f"--first-year={YEAR}",
-            "--prefix=bench",
-        )
+    generated_period(YEAR, UNITS, CRITERIA)
     Criterion.objects.filter(framework__year=YEAR, code="8.1").update(method="survey", bands=[])
     survey = Survey.objects.filter(code=SURVEY_CODE).first()
     if survey is None:

@@ -46,6 +46,11 @@ QUARTER = Decimal("0.25")
 CENT = Decimal("0.01")
 
 
+def period_name(year: int) -> str:
+    """The name of the periods this command makes (how the benchmarks tell them from real ones)."""
+    return f"Chỉ số CCHC năm {year} (dữ liệu tổng hợp)"
+
+
 class Command(BaseCommand):
     help = "Tạo dữ liệu tổng hợp quy mô lớn (đơn vị, bộ chỉ số, điểm) để đo hiệu năng."
 
@@ -101,7 +106,7 @@ class Command(BaseCommand):
                 framework, leaves = self._framework(year, n_criteria)
                 period = Period.objects.create(
                     year=year,
-                    name=f"Chỉ số CCHC năm {year} (dữ liệu tổng hợp)",
+                    name=period_name(year),
                     status=Period.Status.OPEN if year == years[-1] else Period.Status.CLOSED,
                 )
                 assessments = Assessment.objects.bulk_create(
