@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from scoring.workflow import State
 from units.models import UnitKind
 
 from .factories import (
@@ -65,6 +66,14 @@ def other_unit(db):
 @pytest.fixture
 def assessment(unit, period, framework, group):
     return make_assessment(unit, period, framework, group)
+
+
+@pytest.fixture
+def submitted(assessment):
+    """The assessment, submitted by its unit for appraisal."""
+    assessment.state = State.SUBMITTED
+    assessment.save()
+    return assessment
 
 
 @pytest.fixture

@@ -27,13 +27,6 @@ def vietnamese():
 
 
 @pytest.fixture
-def submitted(assessment):
-    assessment.state = State.SUBMITTED
-    assessment.save()
-    return assessment
-
-
-@pytest.fixture
 def late(db):
     return DeductionReason.objects.create(code="tre-han", label="Nộp báo cáo trễ hạn")
 

@@ -17,7 +17,6 @@ from config.celery import app as current_app
 from core.cache import SafeRedisCache
 from scoring.models import AssessmentResult, CriterionScore, RecomputeRun
 from scoring.recompute.jobs import runs_stale_resend
-from scoring.workflow import State
 
 from .celery_conf import pools_reset
 from .sheet_helpers import sheet_post, sheet_url
@@ -45,13 +44,6 @@ def redis_down():
     conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER = saved
     pools_reset()
     SafeRedisCache._down_until = 0.0
-
-
-@pytest.fixture
-def submitted(assessment):
-    assessment.state = State.SUBMITTED
-    assessment.save()
-    return assessment
 
 
 def test_the_safe_cache_answers_as_an_empty_cache_when_redis_is_unreachable(redis_down, caplog):

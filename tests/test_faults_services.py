@@ -25,7 +25,6 @@ from scoring.models import AssessmentResult, CriterionScore, RecomputeRun
 from scoring.recompute import jobs
 from scoring.recompute.jobs import runs_stale_resend
 from scoring.services import sheet_save
-from scoring.workflow import State
 
 from .celery_conf import pools_reset
 from .fault_services import (
@@ -54,13 +53,6 @@ DASHBOARDS = [
     ("reports:unit", True),
     ("home", False),
 ]
-
-
-@pytest.fixture
-def submitted(assessment):
-    assessment.state = State.SUBMITTED
-    assessment.save()
-    return assessment
 
 
 @pytest.fixture

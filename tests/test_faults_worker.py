@@ -28,6 +28,7 @@ from scoring.recompute.locks import LOCK_NAMESPACE, periods_held
 from scoring.recompute.scope import COMPONENTS_TABLE
 
 from .fault_worker import fault_worker_fixture, pg_connect, wait_for  # noqa: F401 (fixture)
+from .results_state import database_state
 
 pytestmark = pytest.mark.faults
 
@@ -76,31 +77,6 @@ def test_the_sweep_gives_a_just_claimed_run_a_moment(assessment, period):
     assert runs_stale_resend() == 0
     run.refresh_from_db()
     assert run.status == Status.RUNNING
-
-
-def results(period) -> tuple[list, list]:
-    """The stored results of the period, every computed column but the time of computing."""
-    return (
-        list(
-            AssessmentResult.objects.filter(period=period)
-            .order_by("assessment_id")
-            .values_list(
-                "assessment_id",
-                "group_id",
-                "total_points",
-                "max_points",
-                "percent",
-                "rank",
-                "rank_change",
-                "band",
-            )
-        ),
-        list(
-            ComponentResult.objects.filter(assessment__period=period)
-            .order_by("assessment_id", "component_id")
-            .values_list("assessment_id", "component_id", "points", "max_points", "percent")
-        ),
-    )
 
 
 def fingerprint_sql() -> str:
@@ -185,7 +161,7 @@ def test_a_worker_killed_mid_recompute_is_replaced_and_the_run_redone_with_clean
             "(SELECT id FROM scoring_assessment WHERE period_id = %s AND id %% 3 = 0)",
             [period.pk],
         )
-    old = results(period)
+    old = database_state(period)
     fault_worker.start()
     run = recompute_queue(period.pk, None, trigger=RecomputeRun.Trigger.MANUAL)
     reader = Reader(period.pk, run.pk)
@@ -206,7 +182,7 @@ def test_a_worker_killed_mid_recompute_is_replaced_and_the_run_redone_with_clean
     # recompute back and releases the period's lock.
     wait_for(lambda: _backend_gone(backend), timeout=60, what="the dead worker's session stayed")
     assert periods_held([period.pk]) == set()
-    assert results(period) == old
+    assert database_state(period) == old
 
     # A worker again (its beat sweeps every two seconds here, every minute in production).
     fault_worker.start()
@@ -222,7 +198,7 @@ def test_a_worker_killed_mid_recompute_is_replaced_and_the_run_redone_with_clean
     assert (run.status, run.attempts, run.error) == (Status.DONE, 2, "")
     assert run.assessments == UNITS and run.results_changed > 0
     assert not RecomputeRun.objects.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists()
-    redone = results(period)
+    redone = database_state(period)
     assert redone != old
 
     # Readers saw the old results, then the new ones, never a mixture.
@@ -240,7 +216,7 @@ def test_a_worker_killed_mid_recompute_is_replaced_and_the_run_redone_with_clean
     AssessmentResult.objects.filter(period=period).delete()
     ComponentResult.objects.filter(assessment__period=period).delete()
     recompute_now(period)
-    assert results(period) == redone
+    assert database_state(period) == redone
     assert sum(r[2] for r in redone[0]) > D(0)
 
 

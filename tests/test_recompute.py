@@ -47,6 +47,7 @@ from .factories import (
     make_assessment,
     small_framework,
 )
+from .results_state import database_state
 from .sheet_helpers import score_write
 
 
@@ -62,27 +63,6 @@ def stored(period) -> dict[str, tuple]:
             "assessment__unit", "group"
         )
     }
-
-
-def database_state(period) -> tuple[list, list]:
-    results = sorted(
-        AssessmentResult.objects.filter(period=period).values_list(
-            "assessment_id",
-            "group_id",
-            "total_points",
-            "max_points",
-            "percent",
-            "rank",
-            "rank_change",
-            "band",
-        )
-    )
-    components = sorted(
-        ComponentResult.objects.filter(assessment__period=period).values_list(
-            "assessment_id", "component_id", "points", "max_points", "percent"
-        )
-    )
-    return results, components
 
 
 @pytest.fixture

@@ -7,16 +7,8 @@ from core.errors import DomainError
 from scoring.forms import CriterionScoreForm
 from scoring.models import CriterionScore
 from scoring.services import deduction_add
-from scoring.workflow import State
 
 from .sheet_helpers import score_write
-
-
-@pytest.fixture
-def submitted(assessment):
-    assessment.state = State.SUBMITTED
-    assessment.save()
-    return assessment
 
 
 def crit(assessment, code):

@@ -37,13 +37,6 @@ def stored(assessment, code):
     return CriterionScore.objects.filter(assessment=assessment, criterion__code=code).first()
 
 
-@pytest.fixture
-def submitted(assessment):
-    assessment.state = State.SUBMITTED
-    assessment.save()
-    return assessment
-
-
 # --- What the page shows ---------------------------------------------------------------------------
 
 
